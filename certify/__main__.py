@@ -1,0 +1,181 @@
+"""Command line: parse arguments, call the pipeline or the verifier, print, exit.
+
+    python -m certify k=6 [k=6..20 | k=6,8,12] [--prec BITS] [--out DIR] [--force] [--jobs N]
+    python -m certify verify [PATH ...]      (files or folders; default certificates/)
+
+Exit codes: 0 success; 1 a claim was refused / could not be certified;
+2 unreadable input or bad usage.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from . import __version__
+
+EXIT_OK, EXIT_REFUSED, EXIT_UNUSABLE = 0, 1, 2
+DEFAULT_DIR = Path("certificates")
+MAX_K = 64
+
+
+class UsageError(ValueError):
+    pass
+
+
+def parse_k_values(specs: list[str]) -> list[int]:
+    """'k=6', 'k=6..20', 'k=6,8,12' (several allowed) -> sorted distinct k."""
+    values = set()
+    for spec in specs:
+        if not spec.startswith("k="):
+            raise UsageError(f"expected k=..., got {spec!r}")
+        for part in spec[2:].split(","):
+            try:
+                if ".." in part:
+                    lo, hi = (int(x) for x in part.split("..", 1))
+                    values.update(range(lo, hi + 1))
+                    if lo > hi:
+                        raise UsageError(f"empty range {part!r}")
+                else:
+                    values.add(int(part))
+            except ValueError:
+                raise UsageError(f"not an integer or range: {part!r}") from None
+    bad = [k for k in values if not 2 <= k <= MAX_K]
+    if bad or not values:
+        raise UsageError(f"k must be in 2..{MAX_K} (dense method), got {sorted(bad) or 'nothing'}")
+    return sorted(values)
+
+
+def _certify_one(args):
+    from . import pipeline
+    k, prec = args
+    try:
+        return k, pipeline.certify_k(k, prec), None
+    except pipeline.NotCertified as err:
+        return k, None, str(err)
+
+
+def _decimal(text: str, digits: int = 10) -> str:
+    from .kernel import dyadic
+    return dyadic.to_arb(text).mid().str(digits, radius=False)
+
+
+def run_certify(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m certify", description=(
+        "Find, refine and prove the lowest-loss spurious local minimum for each k "
+        "(n = k neurons, teacher = first k rows of I_d), valid for every d >= k; "
+        "writes one certificate per k."))
+    parser.add_argument("ks", nargs="+", metavar="k=SPEC", help="k=6, k=6..20 or k=6,8,12")
+    parser.add_argument("--prec", type=int, default=128, help="arb precision in bits (default 128)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_DIR, help="output folder (default certificates/)")
+    parser.add_argument("--force", action="store_true", help="replace existing certificates with different content")
+    parser.add_argument("--jobs", type=int, default=1, help="processes for independent k (default 1)")
+    args = parser.parse_args(argv)
+    try:
+        ks = parse_k_values(args.ks)
+        if not 64 <= args.prec <= 2048:
+            raise UsageError("--prec must be in 64..2048")
+    except UsageError as err:
+        parser.error(str(err))
+    from . import certificate, pipeline
+
+    rows, status = [], EXIT_OK
+    jobs = [(k, args.prec) for k in ks]
+    started = time.perf_counter()
+    if args.jobs > 1:
+        pool = ProcessPoolExecutor(max_workers=args.jobs)
+        results = pool.map(_certify_one, jobs)
+    else:
+        results = map(_certify_one, jobs)
+    for done, (k, outcome, error) in enumerate(results, 1):
+        elapsed = time.perf_counter() - started
+        if outcome is None:
+            print(f"[{done}/{len(ks)}] k={k}: NOT CERTIFIED: {error}", file=sys.stderr, flush=True)
+            status = EXIT_REFUSED
+            continue
+        path = args.out / pipeline.certificate_name(outcome)
+        try:
+            data, changed = certificate.write(outcome.obj, path, force=args.force)
+        except certificate.WouldOverwrite as err:
+            print(f"[{done}/{len(ks)}] k={k}: {err}", file=sys.stderr, flush=True)
+            status = EXIT_REFUSED
+            continue
+        secs = sum(outcome.seconds.values())
+        print(f"[{done}/{len(ks)}] k={k}: proved in {secs:.2f} s -> {path}"
+              f"{'' if changed else ' (unchanged)'}  [{elapsed:.1f} s total]", file=sys.stderr, flush=True)
+        claims = outcome.obj["claims"]
+        rows.append((k, _decimal(claims["loss_lower"], 12), _decimal(claims["loss_upper"], 12),
+                     _decimal(claims["hessian_min_eig_lower"], 7),
+                     _decimal(outcome.obj["box"]["radius"], 3), f"{secs:.2f}",
+                     certificate.sha256(data)[:16]))
+    if rows:
+        header = ("k", "loss >=", "loss <=", "lambda_min >", "radius", "seconds", "sha256")
+        widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
+        for row in [header] + rows:
+            print("  ".join(str(x).rjust(w) for x, w in zip(row, widths)))
+    return status
+
+
+def expand_paths(paths: list[str]) -> list[Path]:
+    out = []
+    for p in paths or [str(DEFAULT_DIR)]:
+        path = Path(p)
+        if path.is_dir():
+            out.extend(sorted(path.glob("*.json")))
+        else:
+            out.append(path)
+    return out
+
+
+def run_verify(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m certify verify", description=(
+        "Re-prove stored certificates from their own data (arb ball arithmetic). "
+        "Exit 0 if every one is proved, 1 if any claim is refused, 2 if a file is unreadable."))
+    parser.add_argument("paths", nargs="*", help="certificate files or folders (default certificates/)")
+    args = parser.parse_args(argv)
+    from .kernel.verify import verify_bytes
+
+    files = expand_paths(args.paths)
+    if not files:
+        print("no certificates found", file=sys.stderr)
+        return EXIT_UNUSABLE
+    status = EXIT_OK
+    for path in files:
+        t0 = time.perf_counter()
+        try:
+            data = path.read_bytes()
+        except OSError as err:
+            print(f"UNREADABLE {path}: {err.strerror or err}")
+            status = EXIT_UNUSABLE
+            continue
+        verdict = verify_bytes(data)
+        secs = time.perf_counter() - t0
+        if verdict.accepted:
+            print(f"OK       {path}  sha256 {verdict.sha256}  ({secs:.2f} s)")
+        else:
+            print(f"REFUSED  {path}  sha256 {verdict.sha256}: {verdict.first_failure()}")
+            status = max(status, EXIT_UNUSABLE if verdict.unreadable else EXIT_REFUSED)
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in ("-V", "--version"):
+        print(f"certify {__version__}")
+        return EXIT_OK
+    if not argv or argv[0] in ("-h", "--help"):
+        print(__doc__.strip())
+        return EXIT_OK if argv else EXIT_UNUSABLE
+    try:
+        if argv[0] == "verify":
+            return run_verify(argv[1:])
+        return run_certify(argv)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

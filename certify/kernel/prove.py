@@ -1,0 +1,92 @@
+"""Re-prove every claim of a Statement in arb ball arithmetic.
+
+For the box X = {W : |W_ia - c_ia| <= r} of a Statement, with teacher V:
+  smooth       every |w_i| > 0 and no two of {w_i} u {v_j} parallel on X
+               (so F is real-analytic on a neighbourhood of X);
+  critical     Krawczyk: grad F has exactly one zero W* in X;
+  hessian      lambda_min(H(W)) > mu for every W in X, mu = hessian_min_eig_lower > 0;
+  extra_dims   lambda_min(M(W)) > mu' for every W in X (only when d_max > d), so
+               [W*, 0] is a strict local minimum for every input dimension >= d;
+  loss         loss_lower <= F(W) <= loss_upper on X, and loss_lower > 0,
+               so F(W*) > 0 = inf F: the minimum is spurious.
+Floats enter only as preconditioners (kernel.preconditioners); every "yes"
+is an arb comparison that is true only when certain.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flint import arb, arb_mat, ctx
+
+from . import balls, dyadic, krawczyk, posdef, preconditioners
+from .statement import EXTRA_CLAIM, Statement
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    claim: str
+    proved: bool
+    detail: str
+
+
+def box_balls(statement: Statement):
+    """(W, V, centre, r): W = centre +- r as arb balls, V and centre exact."""
+    r = dyadic.to_arb(statement.radius)
+    spread = arb(0, dyadic.parse(statement.radius))  # the ball [-r, r]
+    centre = [[dyadic.to_arb(x) for x in row] for row in statement.centre]
+    W = [[c + spread for c in row] for row in centre]
+    V = [[dyadic.to_arb(x) for x in row] for row in statement.teacher]
+    return W, V, centre, r
+
+
+def prove_positive_definite(H: arb_mat, mu: arb, name: str) -> ClaimResult:
+    """lambda_min > mu for every symmetric matrix enclosed by H, with mu > 0."""
+    if not mu > 0:
+        return ClaimResult(name, False, "claimed eigenvalue bound is not positive")
+    try:
+        _, Q = preconditioners.approximate_eigenvectors(H)
+    except ArithmeticError as err:
+        return ClaimResult(name, False, str(err))
+    if posdef.min_eigenvalue_exceeds(H, mu, Q):
+        return ClaimResult(name, True, f"lambda_min > {mu.mid().str(10, radius=False)} on the box")
+    return ClaimResult(name, False, "could not prove lambda_min > claimed bound on the box")
+
+
+def prove_loss(W, V, lower: arb, upper: arb) -> ClaimResult:
+    F = balls.loss(W, V)
+    if not lower > 0:
+        return ClaimResult("loss", False, "claimed loss lower bound is not positive")
+    if lower <= F and F <= upper:
+        return ClaimResult("loss", True, f"F in {F.str(12)} on the box, > 0")
+    return ClaimResult("loss", False, f"F on the box is {F.str(12)}, not inside the claimed bounds")
+
+
+def prove_critical_point(W, V, centre, r: arb, H: arb_mat) -> ClaimResult:
+    grad = balls.gradient(centre, V)
+    y = [g for row in grad for g in row]
+    try:
+        C = preconditioners.approximate_inverse(H)
+    except ArithmeticError as err:
+        return ClaimResult("critical", False, str(err))
+    if krawczyk.unique_zero_in_box(y, H, C, r):
+        return ClaimResult("critical", True, "Krawczyk: exactly one zero of grad F in the box")
+    return ClaimResult("critical", False, "Krawczyk test failed: no proof of a zero of grad F in the box")
+
+
+def prove(statement: Statement) -> list[ClaimResult]:
+    """Every claim of the statement, each proved or refused, in order."""
+    claims = {key: dyadic.to_arb(value) for key, value in statement.claims.items()}
+    with ctx.workprec(statement.prec):
+        W, V, centre, r = box_balls(statement)
+        try:
+            H = balls.hessian(W, V)
+            M = balls.extra_dimension_block(W, V) if statement.covers_extra_dimensions else None
+        except balls.NotSmooth as err:
+            return [ClaimResult("smooth", False, str(err))]
+        results = [ClaimResult("smooth", True, "no zero neuron, no parallel pair on the box")]
+        results.append(prove_loss(W, V, claims["loss_lower"], claims["loss_upper"]))
+        results.append(prove_positive_definite(H, claims["hessian_min_eig_lower"], "hessian"))
+        if M is not None:
+            results.append(prove_positive_definite(M, claims[EXTRA_CLAIM], "extra_dims"))
+        results.append(prove_critical_point(W, V, centre, r, H))
+    return results

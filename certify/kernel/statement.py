@@ -1,0 +1,139 @@
+"""The statement a certificate claims, read strictly from its JSON data.
+
+Checks structure, types, sizes and consistency BEFORE any mathematics and
+returns a Statement of exact integers and dyadic strings.  Nothing here proves
+anything; kernel.prove decides every mathematical claim.  Format: docs/format.md.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from . import dyadic
+
+FORMAT = "certify/relu-spurious-minimum"
+VERSION = 1
+KINDS = ("local_minimum",)
+METHODS = ("dense",)
+MAX_VARIABLES = 4096          # n * d for the dense method (k = 64)
+PREC_RANGE = (64, 2048)       # working precision of arb, in bits
+TOP_KEYS = {"format", "version", "kind", "method", "k", "n", "d", "d_max",
+            "teacher", "prec", "box", "claims", "software"}
+OPTIONAL_TOP_KEYS = {"info"}   # free text for humans; never read by the kernel
+BASE_CLAIMS = {"loss_lower", "loss_upper", "hessian_min_eig_lower"}
+EXTRA_CLAIM = "extra_min_eig_lower"
+
+
+class FormatError(ValueError):
+    """The certificate is not a well-formed statement; `field` names where."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A claim: W* in the box centre +- radius (entrywise) is a strict local
+    minimum of F with teacher rows `teacher`, for every input dimension in
+    [d, d_max] (d_max None: unbounded), with the stated bounds."""
+    k: int
+    n: int
+    d: int
+    d_max: int | None
+    teacher: tuple          # k rows of d dyadic strings
+    centre: tuple           # n rows of d dyadic strings
+    radius: str
+    prec: int
+    claims: dict            # claim name -> dyadic string
+
+    @property
+    def covers_extra_dimensions(self) -> bool:
+        return self.d_max is None or self.d_max > self.d
+
+
+def _int(obj: dict, key: str, low: int, high: int) -> int:
+    value = obj.get(key)
+    if type(value) is not int or not low <= value <= high:
+        raise FormatError(key, f"must be an integer in [{low}, {high}], got {str(value)[:40]!r}")
+    return value
+
+
+def _dyadic(value, field: str) -> str:
+    try:
+        dyadic.parse(value)
+    except dyadic.DyadicError as err:
+        raise FormatError(field, str(err)) from None
+    return value
+
+
+def _matrix(value, rows: int, cols: int, field: str) -> tuple:
+    if not isinstance(value, list) or len(value) != rows:
+        raise FormatError(field, f"must be a list of {rows} rows")
+    out = []
+    for i, row in enumerate(value):
+        if not isinstance(row, list) or len(row) != cols:
+            raise FormatError(f"{field}[{i}]", f"must be a list of {cols} numbers")
+        out.append(tuple(_dyadic(x, f"{field}[{i}]") for x in row))
+    return tuple(out)
+
+
+def _exact(text: str) -> Fraction:
+    m, e = dyadic.parse(text)
+    return Fraction(m) * Fraction(2) ** e
+
+
+def _require_orthonormal(teacher: tuple) -> None:
+    """Exact rational check that the teacher rows are orthonormal."""
+    rows = [[_exact(x) for x in row] for row in teacher]
+    for i, a in enumerate(rows):
+        for j, b in enumerate(rows[: i + 1]):
+            if sum(x * y for x, y in zip(a, b)) != (1 if i == j else 0):
+                raise FormatError("teacher", f"rows {j} and {i} are not orthonormal")
+
+
+def read_statement(obj) -> Statement:
+    """Validate the decoded JSON of a certificate and return its Statement."""
+    if not isinstance(obj, dict):
+        raise FormatError("certificate", "top level must be a JSON object")
+    unknown = set(obj) - TOP_KEYS - OPTIONAL_TOP_KEYS
+    if unknown:
+        raise FormatError(sorted(unknown)[0], "unknown field")
+    missing = TOP_KEYS - set(obj)
+    if missing:
+        raise FormatError(sorted(missing)[0], "missing field")
+    if obj["format"] != FORMAT:
+        raise FormatError("format", f"must be {FORMAT!r}")
+    if obj["version"] != VERSION or type(obj["version"]) is not int:
+        raise FormatError("version", f"unsupported version {str(obj['version'])[:20]!r}")
+    if obj["kind"] not in KINDS:
+        raise FormatError("kind", f"unknown kind {str(obj['kind'])[:40]!r}")
+    if obj["method"] not in METHODS:
+        raise FormatError("method", f"unknown method {str(obj['method'])[:40]!r}")
+    k = _int(obj, "k", 1, MAX_VARIABLES)
+    n = _int(obj, "n", k, MAX_VARIABLES)          # n >= k: then inf F = 0
+    d = _int(obj, "d", k, MAX_VARIABLES)          # d >= k: the teacher fits
+    if n * d > MAX_VARIABLES:
+        raise FormatError("n", f"n * d = {n * d} exceeds {MAX_VARIABLES} variables")
+    d_max = obj["d_max"]
+    if d_max is not None and (type(d_max) is not int or d_max < d):
+        raise FormatError("d_max", "must be null (no upper limit) or an integer >= d")
+    prec = _int(obj, "prec", *PREC_RANGE)
+    teacher = _matrix(obj["teacher"], k, d, "teacher")
+    _require_orthonormal(teacher)
+    box = obj["box"]
+    if not isinstance(box, dict) or set(box) != {"centre", "radius"}:
+        raise FormatError("box", "must be an object with exactly 'centre' and 'radius'")
+    centre = _matrix(box["centre"], n, d, "box.centre")
+    radius = _dyadic(box["radius"], "box.radius")
+    if not _exact(radius) > 0:
+        raise FormatError("box.radius", "must be positive")
+    claims = obj["claims"]
+    expected = BASE_CLAIMS | ({EXTRA_CLAIM} if d_max is None or d_max > d else set())
+    if not isinstance(claims, dict) or set(claims) != expected:
+        raise FormatError("claims", f"must have exactly the keys {sorted(expected)}")
+    claims = {key: _dyadic(value, f"claims.{key}") for key, value in claims.items()}
+    software = obj["software"]
+    if not isinstance(software, dict) or not all(isinstance(v, str) for v in software.values()):
+        raise FormatError("software", "must be an object of strings")
+    return Statement(k, n, d, d_max, teacher, centre, radius, prec, claims)
