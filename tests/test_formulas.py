@@ -448,6 +448,34 @@ def test_balls_hessian_matches_arb_finite_differences(n, k, d):
         assert Fc.rad() < flint.arb("1e-50")
 
 
+@needs_balls
+@pytest.mark.parametrize("k,n", [(3, 3), (3, 4)])
+def test_balls_extra_dimension_block_matches_dense_hessian(k, n):
+    """The d > k lemma inside the trusted kernel, at 200 bits: the dense arb
+    Hessian at [W, 0] in d = k+1 is block diagonal with the extra block = M."""
+    rng = np.random.default_rng(90 + k + n)
+    Wk = random_student(rng, n, k)
+    d = k + 1
+    tiny = flint.arb("1e-45")
+    with flint.ctx.workprec(200):
+        M = balls.extra_dimension_block(to_arb(Wk), to_arb(obj.identity_teacher(k, k)))
+        Hk = balls.hessian(to_arb(Wk), to_arb(obj.identity_teacher(k, k)))
+        W = to_arb(np.hstack([Wk, np.zeros((n, 1))]))
+        H = balls.hessian(W, to_arb(obj.identity_teacher(k, d)))
+        G = balls.gradient(W, to_arb(obj.identity_teacher(k, d)))
+    for i in range(n):
+        assert abs(G[i][k].mid()) < tiny and G[i][k].contains(0)
+        for j in range(n):
+            e = H[i * d + k, j * d + k]
+            assert e.overlaps(M[i, j]) and abs(e.mid() - M[i, j].mid()) < tiny, (i, j, e, M[i, j])
+            for a in range(k):
+                assert H[i * d + a, j * d + k].contains(0)
+                assert abs(H[i * d + a, j * d + k].mid()) < tiny
+                for b in range(k):
+                    e, ek = H[i * d + a, j * d + b], Hk[i * k + a, j * k + b]
+                    assert e.overlaps(ek) and abs(e.mid() - ek.mid()) < tiny
+
+
 # --------------------------------------------------------------------------
 # 6. invariances and sanity
 # --------------------------------------------------------------------------

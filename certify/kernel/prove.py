@@ -11,6 +11,12 @@ For the box X = {W : |W_ia - c_ia| <= r} of a Statement, with teacher V:
                so F(W*) > 0 = inf F: the minimum is spurious.
 Floats enter only as preconditioners (kernel.preconditioners); every "yes"
 is an arb comparison that is true only when certain.
+
+Precision: F and grad F(c) are evaluated at the statement's `prec` bits (they
+must resolve quantities of size ~2^-prec); the Hessian enclosures and the
+matrix products of the Krawczyk and Gershgorin tests need only to resolve
+O(1) margins and run at MATRIX_PREC bits.  Ball arithmetic is rigorous at any
+precision: a lower precision can only widen balls, i.e. make a test fail.
 """
 from __future__ import annotations
 
@@ -20,6 +26,8 @@ from flint import arb, arb_mat, ctx
 
 from . import balls, dyadic, krawczyk, posdef, preconditioners
 from .statement import EXTRA_CLAIM, Statement
+
+MATRIX_PREC = 53
 
 
 @dataclass(frozen=True)
@@ -61,8 +69,9 @@ def prove_loss(W, V, lower: arb, upper: arb) -> ClaimResult:
     return ClaimResult("loss", False, f"F on the box is {F.str(12)}, not inside the claimed bounds")
 
 
-def prove_critical_point(W, V, centre, r: arb, H: arb_mat) -> ClaimResult:
-    grad = balls.gradient(centre, V)
+def prove_critical_point(grad, r: arb, H: arb_mat) -> ClaimResult:
+    """Krawczyk on the box c + [-r, r]^N; grad encloses grad F(c), H encloses
+    the Hessian on the box."""
     y = [g for row in grad for g in row]
     try:
         C = preconditioners.approximate_inverse(H)
@@ -78,15 +87,19 @@ def prove(statement: Statement) -> list[ClaimResult]:
     claims = {key: dyadic.to_arb(value) for key, value in statement.claims.items()}
     with ctx.workprec(statement.prec):
         W, V, centre, r = box_balls(statement)
-        try:
+    try:
+        with ctx.workprec(MATRIX_PREC):
             H = balls.hessian(W, V)
             M = balls.extra_dimension_block(W, V) if statement.covers_extra_dimensions else None
-        except balls.NotSmooth as err:
-            return [ClaimResult("smooth", False, str(err))]
-        results = [ClaimResult("smooth", True, "no zero neuron, no parallel pair on the box")]
+    except balls.NotSmooth as err:
+        return [ClaimResult("smooth", False, str(err))]
+    results = [ClaimResult("smooth", True, "no zero neuron, no parallel pair on the box")]
+    with ctx.workprec(statement.prec):
         results.append(prove_loss(W, V, claims["loss_lower"], claims["loss_upper"]))
+        grad = balls.gradient(centre, V)
+    with ctx.workprec(MATRIX_PREC):
         results.append(prove_positive_definite(H, claims["hessian_min_eig_lower"], "hessian"))
         if M is not None:
             results.append(prove_positive_definite(M, claims[EXTRA_CLAIM], "extra_dims"))
-        results.append(prove_critical_point(W, V, centre, r, H))
+        results.append(prove_critical_point(grad, r, H))
     return results

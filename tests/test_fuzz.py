@@ -1,0 +1,586 @@
+"""Seeded mutation fuzzer over the committed certificates.
+
+Every mutation is classified UP FRONT:
+  refuse  malformed (checked against an independent reading of docs/format.md)
+          or a claim that is false by construction;
+  true    the same theorem or a weaker one (symmetry images, weakened claims,
+          fields that are part of no claim);
+  judge   a numeric change whose truth depends on the numbers (centre shifts,
+          radius and claim scalings, ...): decided, only when the verifier
+          ACCEPTS it, by the independent oracle helpers.judge, which answers
+          'false' only with a witness, 'true' only with a sufficient condition
+          and otherwise 'undecided' (reported, never hidden);
+  bytes   a raw byte edit: the bytes are decoded independently and then
+          classified as above.
+The test fails if anything in 'refuse' is accepted or the oracle finds an
+accepted statement false.  Size: CERTIFY_FUZZ=N mutations (default 1000),
+seed CERTIFY_FUZZ_SEED.  `pytest -s` prints the counts.
+"""
+from __future__ import annotations
+
+import copy
+import os
+import random
+import re
+import time
+from collections import Counter
+from fractions import Fraction
+
+import pytest
+
+from certify.kernel.verify import verify_bytes
+
+from helpers import (K6, Reference, dyadic, encode, format_problem, frac, judge, larger_certificate,
+                     load, strict_decode, strict_fraction)
+
+N_MUTATIONS = int(os.environ.get("CERTIFY_FUZZ", "1000"))
+SEED = int(os.environ.get("CERTIFY_FUZZ_SEED", "20250601"))
+NOT_PART_OF_THE_CLAIM = ("info", "software", "prec")
+
+
+class Base:
+    """A committed certificate and lazily computed oracle facts about it."""
+
+    def __init__(self, path):
+        self.path = path
+        self.data = path.read_bytes()
+        self.obj = load(path)
+        self._ref = None
+
+    @property
+    def ref(self) -> Reference:
+        if self._ref is None:
+            self._ref = Reference(self.obj)
+        return self._ref
+
+    def copy(self) -> dict:
+        return copy.deepcopy(self.obj)
+
+    def numeric_paths(self):
+        o = self.obj
+        paths = [("box", "centre", i, a) for i in range(o["n"]) for a in range(o["d"])]
+        paths += [("teacher", j, a) for j in range(o["k"]) for a in range(o["d"])]
+        paths += [("box", "radius")] + [("claims", key) for key in sorted(o["claims"])]
+        return paths
+
+
+def get(obj, path):
+    for key in path:
+        obj = obj[key]
+    return obj
+
+
+def put(obj, path, value):
+    get(obj, path[:-1])[path[-1]] = value
+
+
+def statement_part(obj) -> dict:
+    return {key: value for key, value in obj.items() if key not in NOT_PART_OF_THE_CLAIM}
+
+
+def classify_decoded(base: Base, obj) -> tuple[str, str]:
+    """Oracle for a well-formed-looking object that the verifier accepted."""
+    problem = format_problem(obj)
+    if problem:
+        return "false", f"malformed: {problem}"
+    if statement_part(obj) == statement_part(base.obj):
+        return "true", "same statement (only prec / info / software differ)"
+    return judge(base.ref, obj)
+
+
+# ---------------------------------------------------------------------------
+# mutations: each returns (label, bytes)
+# ---------------------------------------------------------------------------
+def m_truncate(rng, base):
+    return "refuse", base.data[: rng.randrange(len(base.data))]
+
+
+def m_not_utf8(rng, base):
+    bad = rng.choice([b"\xff", b"\xfe", b"\x80", b"\xc0\xaf", b"\xed\xa0\x80", b"\xf8\x88\x80\x80\x80",
+                      b"\xe9", b"\xc3"])
+    i = rng.randrange(len(base.data) + 1)
+    return "refuse", base.data[:i] + bad + base.data[i:]
+
+
+def m_whitespace(rng, base):
+    i = rng.randrange(len(base.data) + 1)
+    return "bytes", base.data[:i] + rng.choice([b" ", b"\t", b"\n", b"\r", b"\r\n", b"  "]) + base.data[i:]
+
+
+def m_byte_substitute(rng, base):
+    i = rng.randrange(len(base.data))
+    new = rng.choice(b"0123456789-+*^.eE\"{}[],: abcxyz\\/")
+    return "bytes", base.data[:i] + bytes([new]) + base.data[i + 1:]
+
+
+def m_byte_delete(rng, base):
+    i = rng.randrange(len(base.data))
+    return "bytes", base.data[:i] + base.data[i + 1:]
+
+
+def m_line_duplicate(rng, base):
+    lines = base.data.split(b"\n")
+    i = rng.randrange(len(lines) - 1)
+    return "bytes", b"\n".join(lines[: i + 1] + [lines[i]] + lines[i + 1:])
+
+
+_KEY_LINE = re.compile(rb'^ +"[a-z_]+": [^\[{\n]*$', re.M)
+
+
+def m_duplicate_key(rng, base):
+    """Duplicate a `"key": value,` line (the copy gets a comma): two equal keys."""
+    matches = list(_KEY_LINE.finditer(base.data))
+    m = rng.choice(matches)
+    line = m.group(0).rstrip(b",") + b","
+    return "refuse", base.data[: m.start()] + line + b"\n" + base.data[m.start():]
+
+
+_SCALAR = re.compile(rb'(?<=: )("[^"\n]*"|-?[0-9]+|null)(?=,?\n)|(?<=\n)( +)("[^"\n]*")(?=,?\n)')
+
+
+def m_json_constant(rng, base):
+    matches = list(_SCALAR.finditer(base.data))
+    m = rng.choice(matches)
+    start, end = (m.start(1), m.end(1)) if m.group(1) else (m.start(3), m.end(3))
+    token = rng.choice([b"NaN", b"Infinity", b"-Infinity", b"0.5", b"1e-30", b"1E3", b"-0.0", b"-0",
+                        b"00", b"+1", b"6.0", b"1e400", b"0x10", b"nan", b"inf", b"True", b"None",
+                        b"'1'", b"1*2^-3", b"\"1\" \"2\""])
+    return "refuse", base.data[:start] + token + base.data[end:]
+
+
+def m_huge_padding(rng, base):
+    obj = base.copy()
+    obj.setdefault("info", {})["pad"] = "x" * (4 * 1024 * 1024 + rng.randrange(1000))
+    return "refuse", encode(obj)
+
+
+def _object_paths(obj):
+    out = [()]
+    for key in ("box", "claims", "software", "info"):
+        if isinstance(obj.get(key), dict):
+            out.append((key,))
+    return out
+
+
+def m_delete_key(rng, base):
+    obj = base.copy()
+    parent = rng.choice(_object_paths(obj))
+    target = get(obj, parent)
+    key = rng.choice(sorted(target))
+    del target[key]
+    free = parent in (("software",), ("info",)) or (parent == () and key == "info")
+    return ("true" if free else "refuse"), encode(obj)
+
+
+def m_unknown_key(rng, base):
+    obj = base.copy()
+    parent = rng.choice(_object_paths(obj))
+    get(obj, parent)[rng.choice(["zzz", "a", "proof", "Radius", "k "])] = rng.choice(["1", "x", ""])
+    free = parent in (("software",), ("info",))
+    return ("true" if free else "refuse"), encode(obj)
+
+
+RETYPE_POOL = [None, True, False, 0, 1, -1, 7, 2 ** 70, -(2 ** 70), "x", "", "6", "null", [], {},
+               ["1"], [["1"]], {"a": "1"}, "1*2^-3"]
+
+
+def m_retype(rng, base):
+    obj = base.copy()
+    paths = [(key,) for key in ("format", "version", "kind", "method", "k", "n", "d", "d_max",
+                                "teacher", "prec", "box", "claims", "software")]
+    paths += [("box", "centre"), ("box", "radius"), ("box", "centre", 0), ("teacher", 0),
+              ("claims", "loss_lower"), ("claims", "hessian_min_eig_lower")]
+    paths += rng.sample(base.numeric_paths(), 3)
+    path = rng.choice(paths)
+    old = get(obj, path)
+    choices = [v for v in RETYPE_POOL if type(v) is not type(old)]
+    put(obj, path, rng.choice(choices))
+    return _label_by_format(base, obj)
+
+
+def _label_by_format(base, obj):
+    """'refuse' when the independent format check finds a violation, else 'judge'."""
+    return ("refuse" if format_problem(obj) else "judge"), encode(obj)
+
+
+def noncanonical_spellings(text: str) -> list[str]:
+    q = frac(text)
+    out = ["+" + text, "0" + text, text + " ", " " + text, text + "*2^0", text.replace("-", "\u2212"),
+           repr(float(q)), "NaN", "inf", "-0", "0.0", "", text + "\t", text.upper(), "1" + text]
+    if "*2^" in text:
+        m, e = text.split("*2^")
+        out += [f"{2 * int(m)}*2^{int(e) - 1}", f"{m}*2^+{-int(e)}", f"{m}*2**{e}", f"{m}*2^-0{-int(e)}",
+                f"{m} * 2^{e}", f"{m}*2^{e}*2^-1", f"({m})*2^{e}"]
+    else:
+        out += [text + "*2^0", f"{2 * q.numerator}*2^-1", text + ".0", "0x" + text.lstrip("-")]
+    return [s for s in out if strict_fraction(s) is None or frac(s) != q and s != "1" + text]
+
+
+def m_noncanonical_number(rng, base):
+    obj = base.copy()
+    path = rng.choice(base.numeric_paths())
+    put(obj, path, rng.choice(noncanonical_spellings(get(obj, path))))
+    return _label_by_format(base, obj)
+
+
+def m_number_as_json_number(rng, base):
+    obj = base.copy()
+    path = rng.choice(base.numeric_paths())
+    value = float(frac(get(obj, path)))
+    put(obj, path, int(value) if value == int(value) else value)
+    try:
+        return "refuse", encode(obj)
+    except ValueError:      # (float inf/nan cannot be encoded canonically)
+        return "refuse", encode(base.obj).replace(b'"k": ', b'"k": 1.5, "k2": ', 1)
+
+
+def m_shape(rng, base):
+    obj = base.copy()
+    which = rng.choice(["centre", "teacher"])
+    rows = obj["box"]["centre"] if which == "centre" else obj["teacher"]
+    op = rng.choice(["drop_row", "add_row", "drop_col", "add_col", "ragged", "wrap"])
+    i = rng.randrange(len(rows))
+    if op == "drop_row":
+        del rows[i]
+    elif op == "add_row":
+        rows.insert(i, list(rows[i]))
+    elif op == "drop_col":
+        for r in rows:
+            del r[-1]
+    elif op == "add_col":
+        for r in rows:
+            r.append("0")
+    elif op == "ragged":
+        rows[i] = rows[i][:-1]
+    else:
+        rows[i] = [rows[i]]
+    return _label_by_format(base, obj)
+
+
+def m_sizes(rng, base):
+    obj = base.copy()
+    key = rng.choice(["k", "n", "d"])
+    obj[key] = rng.choice([obj[key] - 1, obj[key] + 1, 0, -1, 1, 10 ** 6, 4097, 2 ** 64])
+    return _label_by_format(base, obj)
+
+
+def m_identity_fields(rng, base):
+    obj = base.copy()
+    key, value = rng.choice([("format", "certify/relu-spurious-minimum/2"), ("format", "CERTIFY"),
+                             ("version", 2), ("version", 0), ("kind", "saddle"),
+                             ("kind", "global_minimum"), ("kind", "Local_minimum"), ("method", "sparse"),
+                             ("method", "symmetric")])
+    obj[key] = value
+    return "refuse", encode(obj)
+
+
+def m_d_max(rng, base):
+    obj = base.copy()
+    d = obj["d"]
+    obj["d_max"] = rng.choice([d - 1, d, d + 1, d + 10, 10 ** 40, None])
+    if rng.random() < 0.5:
+        obj["claims"].pop("extra_min_eig_lower", None)
+    return _label_by_format(base, obj)
+
+
+def m_prec(rng, base):
+    obj = base.copy()
+    obj["prec"] = rng.choice([0, 63, 64, 65, 100, 127, 129, 192, 256, 2048, 2049, 10 ** 9, -128])
+    return ("true" if 64 <= obj["prec"] <= 2048 else "refuse"), encode(obj)
+
+
+# --- mathematical mutations (verified in arb; judged when accepted) ---------
+def _shift(rng):
+    return rng.choice([-1, 1]) * 10.0 ** rng.uniform(-31, 0)
+
+
+def m_centre_shift_one(rng, base):
+    obj = base.copy()
+    i, a = rng.randrange(obj["n"]), rng.randrange(obj["d"])
+    c = obj["box"]["centre"][i]
+    c[a] = dyadic(frac(c[a]) + Fraction(_shift(rng)))
+    return "judge", encode(obj)
+
+
+def m_centre_shift_all(rng, base):
+    obj = base.copy()
+    size = abs(_shift(rng))
+    obj["box"]["centre"] = [[dyadic(frac(x) + Fraction(rng.choice([-size, size]))) for x in row]
+                            for row in obj["box"]["centre"]]
+    return "judge", encode(obj)
+
+
+def m_sign_flip(rng, base):
+    obj = base.copy()
+    op = rng.choice(["entry", "row", "teacher_row", "claim"])
+    if op == "entry":
+        i, a = rng.randrange(obj["n"]), rng.randrange(obj["d"])
+        obj["box"]["centre"][i][a] = dyadic(-frac(obj["box"]["centre"][i][a]))
+    elif op == "row":
+        i = rng.randrange(obj["n"])
+        obj["box"]["centre"][i] = [dyadic(-frac(x)) for x in obj["box"]["centre"][i]]
+    elif op == "teacher_row":
+        j = rng.randrange(obj["k"])
+        obj["teacher"][j] = [dyadic(-frac(x)) for x in obj["teacher"][j]]
+    else:
+        key = rng.choice(sorted(obj["claims"]))
+        obj["claims"][key] = dyadic(-frac(obj["claims"][key]))
+    return _label_by_format(base, obj)
+
+
+RADIUS_FACTORS = [0, -1, 2 ** -300, 1e-6, 2 ** -20, 2 ** -12, 2 ** -4, 0.5, 0.75, 0.9, 1.5, 2, 2 ** 10,
+                  2 ** 20, 2 ** 40, 1e3, 2 ** 60, 2 ** 70, 2 ** 90, 2 ** 100, 2 ** 110]
+
+
+def m_radius(rng, base):
+    obj = base.copy()
+    obj["box"]["radius"] = dyadic(frac(obj["box"]["radius"]) * Fraction(rng.choice(RADIUS_FACTORS)))
+    return _label_by_format(base, obj)
+
+
+CLAIM_FACTORS = [0, -1, 2 ** -60, 0.5, 0.99, 1 - 2 ** -60, 1 + 2 ** -60, 1 + 2 ** -40, 1.0001, 1.5, 2,
+                 1024]
+
+
+def m_claim(rng, base):
+    obj = base.copy()
+    key = rng.choice(sorted(obj["claims"]))
+    q = frac(obj["claims"][key])
+    op = rng.random()
+    if op < 0.6:
+        q = q * Fraction(rng.choice(CLAIM_FACTORS))
+    elif op < 0.85:
+        q = q + rng.choice([-3, -2, -1, 1, 2, 3]) * Fraction(1, 2 ** rng.choice([30, 50, 60, 67, 69, 80, 200]))
+    else:
+        q = rng.choice([Fraction(1, 2 ** 99999), Fraction(10) ** 3000, Fraction(1), Fraction(1, 2)])
+    obj["claims"][key] = dyadic(q)
+    return _label_by_format(base, obj)
+
+
+def m_swap_claims(rng, base):
+    obj = base.copy()
+    a, b = rng.sample(sorted(obj["claims"]), 2)
+    obj["claims"][a], obj["claims"][b] = obj["claims"][b], obj["claims"][a]
+    return _label_by_format(base, obj)
+
+
+def m_student_teacher_swap(rng, base):
+    obj = base.copy()
+    if rng.random() < 0.5:
+        i, j = rng.randrange(obj["n"]), rng.randrange(obj["k"])
+        obj["box"]["centre"][i], obj["teacher"][j] = obj["teacher"][j], obj["box"]["centre"][i]
+    else:
+        obj["box"]["centre"], obj["teacher"] = obj["teacher"], obj["box"]["centre"]
+    return _label_by_format(base, obj)
+
+
+def m_duplicate_neuron(rng, base):
+    """n + 1 neurons: a copy of w_i, or w_i split into two halves (the same
+    network function): both put two parallel neurons in the box."""
+    obj = base.copy()
+    C = obj["box"]["centre"]
+    i = rng.randrange(len(C))
+    if rng.random() < 0.5:
+        C.append(list(C[i]))
+    else:
+        half = [dyadic(frac(x) / 2) for x in C[i]]
+        C[i] = half
+        C.append(list(half))
+    obj["n"] += 1
+    return _label_by_format(base, obj)
+
+
+def m_symmetry(rng, base):
+    """Same theorem: permute neurons; permute teacher rows; apply a signed
+    coordinate permutation (an orthogonal map) to student and teacher."""
+    obj = base.copy()
+    n, k, d = obj["n"], obj["k"], obj["d"]
+    C, V = obj["box"]["centre"], obj["teacher"]
+    rows = rng.sample(range(n), n)
+    trows = rng.sample(range(k), k)
+    cols = rng.sample(range(d), d) if rng.random() < 0.7 else list(range(d))
+    signs = [rng.choice([1, -1]) if rng.random() < 0.5 else 1 for _ in range(d)]
+
+    def tx(row):
+        row = [row[a] if signs[a] > 0 else dyadic(-frac(row[a])) for a in cols]
+        if hadamard:   # the exactly orthogonal, dyadic 4 x 4 matrix H4 / 2
+            x = [frac(v) for v in row[:4]]
+            y = [(x[0] + x[1] + x[2] + x[3]) / 2, (x[0] - x[1] + x[2] - x[3]) / 2,
+                 (x[0] + x[1] - x[2] - x[3]) / 2, (x[0] - x[1] - x[2] + x[3]) / 2]
+            row = [dyadic(v) for v in y] + row[4:]
+        return row
+    hadamard = d >= 4 and rng.random() < 0.4
+    obj["box"]["centre"] = [tx(C[i]) for i in rows]
+    obj["teacher"] = [tx(V[j]) for j in trows]
+    return "true", encode(obj)
+
+
+def m_scaled_problem(rng, base):
+    """F(sW, sV) = s^2 F(W, V) and H, M are scale-free: scaling teacher, box and
+    loss bounds together gives a TRUE theorem about a teacher that is not
+    orthonormal, which the format forbids (the verifier must check it)."""
+    obj = base.copy()
+    s = Fraction(rng.choice([2, 4, Fraction(1, 2), Fraction(3, 4), Fraction(5, 4)]))
+    obj["teacher"] = [[dyadic(frac(x) * s) for x in row] for row in obj["teacher"]]
+    obj["box"]["centre"] = [[dyadic(frac(x) * s) for x in row] for row in obj["box"]["centre"]]
+    obj["box"]["radius"] = dyadic(frac(obj["box"]["radius"]) * s)
+    for key in ("loss_lower", "loss_upper"):
+        obj["claims"][key] = dyadic(frac(obj["claims"][key]) * s * s)
+    return _label_by_format(base, obj)
+
+
+STRUCTURAL = [(m_truncate, 6), (m_not_utf8, 5), (m_whitespace, 5), (m_byte_substitute, 10),
+              (m_byte_delete, 4), (m_line_duplicate, 4), (m_duplicate_key, 4), (m_json_constant, 5),
+              (m_huge_padding, 0.3), (m_delete_key, 5), (m_unknown_key, 3), (m_retype, 6),
+              (m_noncanonical_number, 8), (m_number_as_json_number, 3), (m_shape, 4), (m_sizes, 3),
+              (m_identity_fields, 2), (m_d_max, 3), (m_prec, 2)]
+MATHEMATICAL = [(m_centre_shift_one, 8), (m_centre_shift_all, 4), (m_sign_flip, 4), (m_radius, 6),
+                (m_claim, 9), (m_swap_claims, 1.5), (m_student_teacher_swap, 1.5),
+                (m_duplicate_neuron, 1.5), (m_symmetry, 3), (m_scaled_problem, 1.5)]
+LARGER_SHARE = 0.04   # share of the mutations spent on the larger certificate (slower proofs)
+
+
+def run_fuzz(n_mutations: int, seed: int):
+    rng = random.Random(seed)
+    bases = [Base(K6)]
+    bigger = larger_certificate()
+    big = Base(bigger) if bigger else None
+    big_budget = 0
+    if big is not None:   # at most ~15 s on the larger certificate (about 2 proofs per mutation)
+        t_big = time.perf_counter()
+        assert verify_bytes(big.data).accepted
+        t_big = time.perf_counter() - t_big
+        big_budget = min(int(LARGER_SHARE * n_mutations) + 1, int(15 / (2 * t_big + 1e-3)))
+    gens = STRUCTURAL + MATHEMATICAL
+    weights = [w for _, w in gens]
+    counts = Counter()
+    per_generator = Counter()
+    false_accepts, undecided, refused_true = [], [], []
+    t0 = time.perf_counter()
+    for number in range(n_mutations):
+        if big is not None and rng.random() < LARGER_SHARE and counts["on larger"] < big_budget:
+            counts["on larger"] += 1
+            base = big
+            gen = rng.choices([g for g, _ in MATHEMATICAL], [w for _, w in MATHEMATICAL])[0]
+        else:
+            base = bases[0]
+            gen = rng.choices([g for g, _ in gens], weights)[0]
+        label, data = gen(rng, base)
+        per_generator[gen.__name__] += 1
+        counts["tried"] += 1
+        verdict = verify_bytes(data)
+        tag = f"#{number} {gen.__name__} on {base.path.name}"
+        if not verdict.accepted:
+            counts["refused"] += 1
+            if label == "true":
+                refused_true.append(f"{tag}: {verdict.first_failure()[:100]}")
+            continue
+        counts["accepted"] += 1
+        counts[f"accepted [{label}]"] += 1
+        if label == "refuse":
+            false_accepts.append(f"{tag}: labelled must-refuse")
+            continue
+        if label == "true":
+            counts["legitimately accepted"] += 1
+            continue
+        obj = strict_decode(data)
+        if obj is None:
+            false_accepts.append(f"{tag}: accepted bytes that are not canonical JSON")
+            continue
+        answer, reason = classify_decoded(base, obj)
+        if answer == "false":
+            false_accepts.append(f"{tag}: oracle says false: {reason}")
+        elif answer == "true":
+            counts["legitimately accepted"] += 1
+        else:
+            undecided.append(f"{tag}: {reason}")
+    counts["false accepts"] = len(false_accepts)
+    counts["accepted, undecided"] = len(undecided)
+    counts["true statements refused"] = len(refused_true)
+    return counts, per_generator, false_accepts, undecided, refused_true, time.perf_counter() - t0
+
+
+def test_mutation_fuzz():
+    counts, per_generator, false_accepts, undecided, refused_true, seconds = run_fuzz(N_MUTATIONS, SEED)
+    print(f"\nfuzz: seed {SEED}, {seconds:.1f} s, larger certificate: {larger_certificate()}")
+    for key in ("tried", "on larger", "refused", "accepted", "legitimately accepted", "accepted, undecided",
+                "false accepts", "true statements refused"):
+        print(f"  {key:24s} {counts[key]}")
+    print("  per mutation kind:", dict(sorted(per_generator.items())))
+    print("  accepted by up-front label:",
+          {key[10:-1]: v for key, v in sorted(counts.items()) if key.startswith("accepted [")})
+    for line in refused_true[:10]:
+        print("  true statement refused (incompleteness, allowed):", line)
+    for line in undecided[:20]:
+        print("  undecided:", line)
+    for line in false_accepts[:20]:
+        print("  FALSE ACCEPT:", line)
+    assert counts["tried"] == N_MUTATIONS
+    assert false_accepts == [], false_accepts[:10]
+    # the run must really exercise both sides
+    assert counts["refused"] > N_MUTATIONS // 2
+    assert counts["legitimately accepted"] > 0
+    if N_MUTATIONS >= 1000:
+        assert set(per_generator) >= {g.__name__ for g, w in STRUCTURAL + MATHEMATICAL if w >= 1}
+
+
+# ---------------------------------------------------------------------------
+# the oracle itself must be right on known cases (else the fuzz proves nothing)
+# ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def k6_base():
+    return Base(K6)
+
+
+def _edited(base, path, value):
+    obj = base.copy()
+    put(obj, path, value)
+    return obj
+
+
+def test_oracle_recognises_false_statements(k6_base):
+    b = k6_base
+    c00 = b.obj["box"]["centre"][0][0]
+    cases = [
+        _edited(b, ("claims", "hessian_min_eig_lower"),
+                dyadic(2 * frac(b.obj["claims"]["hessian_min_eig_lower"]))),
+        _edited(b, ("claims", "loss_lower"), dyadic(frac(b.obj["claims"]["loss_upper"]) * 2)),
+        _edited(b, ("claims", "loss_upper"), dyadic(frac(b.obj["claims"]["loss_lower"]) / 2)),
+        _edited(b, ("box", "centre", 0, 0), dyadic(frac(c00) + Fraction(1e-3))),
+        _edited(b, ("box", "centre", 0, 0), dyadic(frac(c00) + Fraction(1e-27))),
+        _edited(b, ("box", "radius"), "1*2^-400"),
+        _edited(b, ("box", "radius"), "1*2^-20"),
+        _edited(b, ("teacher", 0, 0), "-1"),
+        _edited(b, ("claims", "loss_lower"), "0"),
+    ]
+    for obj in cases:
+        answer, reason = judge(b.ref, obj)
+        assert answer == "false", reason
+
+
+def test_oracle_recognises_true_statements(k6_base):
+    b = k6_base
+    r = frac(b.obj["box"]["radius"])
+    cases = [
+        b.copy(),
+        _edited(b, ("claims", "loss_lower"), dyadic(frac(b.obj["claims"]["loss_lower"]) / 2)),
+        _edited(b, ("claims", "loss_upper"), "1"),
+        _edited(b, ("claims", "hessian_min_eig_lower"), "1*2^-10"),
+        _edited(b, ("box", "radius"), dyadic(2 * r)),
+        _edited(b, ("box", "radius"), dyadic(r / 2)),
+        _edited(b, ("box", "centre", 1, 1), dyadic(frac(b.obj["box"]["centre"][1][1]) + r / 4)),
+        _edited(b, ("d_max", ), 9),
+    ]
+    for obj in cases:
+        answer, reason = judge(b.ref, obj)
+        assert answer == "true", reason
+
+
+def test_every_structural_mutation_kind_is_refused_on_its_own():
+    """Deterministic smoke run of each must-refuse generator (20 seeds each)."""
+    base = Base(K6)
+    for gen in (m_truncate, m_not_utf8, m_duplicate_key, m_json_constant, m_identity_fields):
+        for seed in range(20):
+            label, data = gen(random.Random(seed), base)
+            assert label == "refuse"
+            assert not verify_bytes(data).accepted, (gen.__name__, seed)
