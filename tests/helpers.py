@@ -138,7 +138,7 @@ def format_problem(obj) -> str | None:
     if obj["method"] != "dense" or type(obj["method"]) is not str:
         return "method"
     k, n, d, d_max, prec = obj["k"], obj["n"], obj["d"], obj["d_max"], obj["prec"]
-    if not all(_is_int(x) for x in (k, n, d)) or not (1 <= k <= n and k <= d and n * d <= 4096):
+    if not all(_is_int(x) for x in (k, n, d)) or not (1 <= k <= n and k <= d and n * d <= 1600):
         return "k, n, d"
     if d_max is not None and (not _is_int(d_max) or d_max < d):
         return "d_max"
@@ -177,7 +177,8 @@ def format_problem(obj) -> str | None:
     sw = obj["software"]
     if not isinstance(sw, dict) or not all(isinstance(v, str) for v in sw.values()):
         return "software"
-    if "info" in obj and not isinstance(obj["info"], dict):
+    if "info" in obj and not (isinstance(obj["info"], dict)
+                              and all(isinstance(v, str) for v in obj["info"].values())):
         return "info"
     return None
 

@@ -14,9 +14,10 @@ import re
 
 from flint import arb
 
-_DYADIC = re.compile(r"^(-?[1-9][0-9]*)\*2\^(-[1-9][0-9]*)$")
-_INTEGER = re.compile(r"^(0|-?[1-9][0-9]*)$")
-MAX_DIGITS = 4000  # refuse absurd mantissas / exponents before any arithmetic
+_DYADIC = re.compile(r"(-?[1-9][0-9]*)\*2\^(-[1-9][0-9]{0,9})")
+_INTEGER = re.compile(r"0|-?[1-9][0-9]*")
+MAX_DIGITS = 4000       # refuse absurd mantissas before any arithmetic
+MAX_EXPONENT = 100_000  # |e| bound: exact rational checks stay cheap
 
 
 class DyadicError(ValueError):
@@ -38,15 +39,17 @@ def parse(text) -> tuple[int, int]:
     """(m, e) with value m * 2^e; raises DyadicError unless text is canonical."""
     if not isinstance(text, str) or len(text) > MAX_DIGITS:
         raise DyadicError(f"not a dyadic string: {str(text)[:40]!r}")
-    match = _INTEGER.match(text)
+    match = _INTEGER.fullmatch(text)
     if match:
         return int(text), 0
-    match = _DYADIC.match(text)
+    match = _DYADIC.fullmatch(text)
     if not match:
         raise DyadicError(f"not a canonical dyadic 'm*2^e' string: {text[:40]!r}")
     m, e = int(match.group(1)), int(match.group(2))
     if m % 2 == 0:
         raise DyadicError(f"mantissa must be odd in {text[:40]!r}")
+    if -e > MAX_EXPONENT:
+        raise DyadicError(f"exponent below -{MAX_EXPONENT} in {text[:40]!r}")
     return m, e
 
 

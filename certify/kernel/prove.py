@@ -93,10 +93,13 @@ def prove(statement: Statement) -> list[ClaimResult]:
             M = balls.extra_dimension_block(W, V) if statement.covers_extra_dimensions else None
     except balls.NotSmooth as err:
         return [ClaimResult("smooth", False, str(err))]
-    results = [ClaimResult("smooth", True, "no zero neuron, no parallel pair on the box")]
-    with ctx.workprec(statement.prec):
-        results.append(prove_loss(W, V, claims["loss_lower"], claims["loss_upper"]))
-        grad = balls.gradient(centre, V)
+    try:
+        with ctx.workprec(statement.prec):
+            loss = prove_loss(W, V, claims["loss_lower"], claims["loss_upper"])
+            grad = balls.gradient(centre, V)
+    except balls.NotSmooth as err:   # cannot happen after the pass above; refuse anyway
+        return [ClaimResult("smooth", False, str(err))]
+    results = [ClaimResult("smooth", True, "no zero neuron, no parallel pair on the box"), loss]
     with ctx.workprec(MATRIX_PREC):
         results.append(prove_positive_definite(H, claims["hessian_min_eig_lower"], "hessian"))
         if M is not None:

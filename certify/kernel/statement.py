@@ -15,7 +15,7 @@ FORMAT = "certify/relu-spurious-minimum"
 VERSION = 1
 KINDS = ("local_minimum",)
 METHODS = ("dense",)
-MAX_VARIABLES = 4096          # n * d for the dense method (k = 64)
+MAX_VARIABLES = 1600          # n * d for the dense method (k = 40): bounds time and memory
 PREC_RANGE = (64, 2048)       # working precision of arb, in bits
 TOP_KEYS = {"format", "version", "kind", "method", "k", "n", "d", "d_max",
             "teacher", "prec", "box", "claims", "software"}
@@ -133,7 +133,8 @@ def read_statement(obj) -> Statement:
     if not isinstance(claims, dict) or set(claims) != expected:
         raise FormatError("claims", f"must have exactly the keys {sorted(expected)}")
     claims = {key: _dyadic(value, f"claims.{key}") for key, value in claims.items()}
-    software = obj["software"]
-    if not isinstance(software, dict) or not all(isinstance(v, str) for v in software.values()):
-        raise FormatError("software", "must be an object of strings")
+    for key in ("software", "info"):
+        value = obj.get(key, {})
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise FormatError(key, "must be an object of strings")
     return Statement(k, n, d, d_max, teacher, centre, radius, prec, claims)

@@ -67,7 +67,7 @@ def decode(data: bytes):
                          parse_float=lambda s: _no_constant(f"float {s[:20]}"))
     except UnicodeDecodeError:
         raise Unreadable("not UTF-8 text") from None
-    except (json.JSONDecodeError, RecursionError) as err:
+    except (ValueError, RecursionError) as err:   # JSONDecodeError; int over 4300 digits
         raise Unreadable(f"not valid JSON ({str(err)[:80]})") from None
     if canonical_bytes(obj) != data:
         raise Unreadable("not in canonical form (re-serialise with sorted keys, indent 1)")
