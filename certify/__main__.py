@@ -2,6 +2,7 @@
 
     python -m certify k=6 [k=6..20 | k=6,8,12] [--prec BITS] [--out DIR] [--force] [--jobs N]
     python -m certify verify [PATH ...]      (files or folders; default certificates/)
+    python -m certify <subcommand> --help   (subcommands: see SUBCOMMANDS below)
 
 Exit codes: 0 success; 1 a claim was refused / could not be certified;
 2 unreadable input or bad usage.
@@ -9,6 +10,7 @@ Exit codes: 0 success; 1 a claim was refused / could not be certified;
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 import time
@@ -62,11 +64,6 @@ def _certify_one(args):
         return k, None, str(err)
 
 
-def _decimal(text: str, digits: int = 10) -> str:
-    from .kernel import dyadic
-    return dyadic.to_arb(text).mid().str(digits, radius=False)
-
-
 def run_certify(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m certify", description=(
         "Find, refine and prove the lowest-loss spurious local minimum for each k "
@@ -85,6 +82,7 @@ def run_certify(argv: list[str]) -> int:
     except UsageError as err:
         parser.error(str(err))
     from . import certificate, pipeline
+    from .display import decimal
 
     rows, status = [], EXIT_OK
     jobs = [(k, args.prec) for k in ks]
@@ -111,9 +109,9 @@ def run_certify(argv: list[str]) -> int:
         print(f"[{done}/{len(ks)}] k={k}: proved in {secs:.2f} s -> {path}"
               f"{'' if changed else ' (unchanged)'}  [{elapsed:.1f} s total]", file=sys.stderr, flush=True)
         claims = outcome.obj["claims"]
-        rows.append((k, _decimal(claims["loss_lower"], 12), _decimal(claims["loss_upper"], 12),
-                     _decimal(claims["hessian_min_eig_lower"], 7),
-                     _decimal(outcome.obj["box"]["radius"], 3), f"{secs:.2f}",
+        rows.append((k, decimal(claims["loss_lower"], 12, "down"), decimal(claims["loss_upper"], 12, "up"),
+                     decimal(claims["hessian_min_eig_lower"], 7, "down"),
+                     decimal(outcome.obj["box"]["radius"], 3), f"{secs:.2f}",
                      certificate.sha256(data)[:16]))
     if rows:
         header = ("k", "loss >=", "loss <=", "lambda_min >", "radius", "seconds", "sha256")
@@ -165,6 +163,12 @@ def run_verify(argv: list[str]) -> int:
     return status
 
 
+# subcommand -> (module, function taking argv and returning an exit code).
+# Each lives in its own module so that commands stay independent.
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in ("-V", "--version"):
@@ -176,6 +180,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if argv[0] == "verify":
             return run_verify(argv[1:])
+        if argv[0] in SUBCOMMANDS:
+            module_name, function_name = SUBCOMMANDS[argv[0]]
+            module = importlib.import_module(module_name, __package__)
+            return getattr(module, function_name)(argv[1:])
         return run_certify(argv)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
