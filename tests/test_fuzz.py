@@ -102,6 +102,29 @@ def m_not_utf8(rng, base):
     return "refuse", base.data[:i] + bad + base.data[i:]
 
 
+def m_encoding(rng, base):
+    """Other encodings of the same or nearly the same JSON text: never canonical."""
+    data = base.data
+    op = rng.choice(["bom", "utf16", "utf32", "crlf", "latin1", "raw_non_ascii", "escaped_ascii",
+                     "escaped_slash", "nul"])
+    if op == "bom":
+        return "refuse", b"\xef\xbb\xbf" + data
+    if op in ("utf16", "utf32"):
+        return "refuse", data.decode("ascii").encode("utf-16" if op == "utf16" else "utf-32")
+    if op == "crlf":
+        return "refuse", data.replace(b"\n", b"\r\n")
+    if op == "latin1":
+        return "refuse", data.replace(b'"certify"', b'"c\xe9rtify"', 1)
+    if op == "raw_non_ascii":
+        return "refuse", data.replace(b'"certify"', "\"c\u00e9rtify\"".encode(), 1)
+    if op == "escaped_ascii":      # the same object, spelled with a \u escape
+        return "refuse", data.replace(b'"k":', b'"\\u006b":', 1)
+    if op == "escaped_slash":
+        return "refuse", data.replace(b"certify/relu", b"certify\\/relu", 1)
+    i = rng.randrange(len(data))
+    return "refuse", data[:i] + b"\x00" + data[i:]
+
+
 def m_whitespace(rng, base):
     i = rng.randrange(len(base.data) + 1)
     return "bytes", base.data[:i] + rng.choice([b" ", b"\t", b"\n", b"\r", b"\r\n", b"  "]) + base.data[i:]
@@ -128,10 +151,14 @@ _KEY_LINE = re.compile(rb'^ +"[a-z_]+": [^\[{\n]*$', re.M)
 
 
 def m_duplicate_key(rng, base):
-    """Duplicate a `"key": value,` line (the copy gets a comma): two equal keys."""
+    """Duplicate a `"key": value,` line (the copy gets a comma): two equal keys,
+    with the same value or, half of the time, a different one placed first."""
     matches = list(_KEY_LINE.finditer(base.data))
     m = rng.choice(matches)
     line = m.group(0).rstrip(b",") + b","
+    if rng.random() < 0.5:
+        key = line.split(b": ", 1)[0]
+        line = key + b": " + rng.choice([b'"1"', b'"0"', b'7', b'null', b'"-1*2^-3"', b'"x"', b"1"]) + b","
     return "refuse", base.data[: m.start()] + line + b"\n" + base.data[m.start():]
 
 
@@ -220,6 +247,20 @@ def m_noncanonical_number(rng, base):
     obj = base.copy()
     path = rng.choice(base.numeric_paths())
     put(obj, path, rng.choice(noncanonical_spellings(get(obj, path))))
+    return _label_by_format(base, obj)
+
+
+HUGE_NUMBERS = ["1*2^-100001", "1*2^-99999999999", "1*2^-" + "9" * 20, "-3*2^-" + "1" * 3990,
+                "1*2^-100000", "3*2^-99999", "-1*2^-100000", "1" + "0" * 3999, "-" + "9" * 3999,
+                "1" * 4001, "1*2^-1" + "0" * 3995, "7" * 1_000_000, "1*2^" + "9" * 10]
+
+
+def m_huge_number(rng, base):
+    """Huge or tiny exponents, 4000-digit mantissas (allowed) and longer strings
+    (refused), a megabyte string: refused or proved quickly, never a crash."""
+    obj = base.copy()
+    path = rng.choice(base.numeric_paths())
+    put(obj, path, rng.choice(HUGE_NUMBERS))
     return _label_by_format(base, obj)
 
 
@@ -415,6 +456,40 @@ def m_symmetry(rng, base):
     return "true", encode(obj)
 
 
+def m_known_false(rng, base):
+    """Statements false by construction (docs/theorem.md):
+    global   the centre is the global minimum W = V (rows permuted, perhaps moved
+             by 1e-20), claimed spurious: F ~ 0 < loss_lower on the box;
+    k+1      the minimum relabelled for k + 1 teachers, padded with w = v_{k+1}
+             (a neuron parallel to a teacher: not in the smooth set U) or with a
+             neuron -v_{k+1} (antiparallel: same);
+    k+1 ?    padded with an arbitrary new neuron: judged by the oracle."""
+    obj = base.copy()
+    n, k, d = obj["n"], obj["k"], obj["d"]
+    op = rng.choice(["global", "global_moved", "pad_teacher", "pad_minus_teacher", "pad_other"])
+    if op.startswith("global"):
+        if n != k:
+            return "judge", encode(obj)
+        rows = rng.sample(range(k), k)
+        eps = Fraction(1e-20) if op == "global_moved" else 0
+        obj["box"]["centre"] = [[dyadic(frac(x) + eps * rng.choice([-1, 1])) for x in obj["teacher"][j]]
+                                for j in rows]
+        return "refuse", encode(obj)
+    obj.update(k=k + 1, n=n + 1, d=d + 1)
+    obj["teacher"] = [row + ["0"] for row in obj["teacher"]] + [["0"] * d + ["1"]]
+    C = [row + ["0"] for row in obj["box"]["centre"]]
+    if op == "pad_teacher":
+        C.append(["0"] * d + ["1"])
+    elif op == "pad_minus_teacher":
+        C.append(["0"] * d + ["-1*2^-1"])
+    else:
+        C.append([dyadic(Fraction(rng.choice([-3, -1, 1, 3]), 8)) for _ in range(d + 1)])
+    obj["box"]["centre"] = C
+    if format_problem(obj):
+        return "refuse", encode(obj)
+    return ("judge" if op == "pad_other" else "refuse"), encode(obj)
+
+
 def m_scaled_problem(rng, base):
     """F(sW, sV) = s^2 F(W, V) and H, M are scale-free: scaling teacher, box and
     loss bounds together gives a TRUE theorem about a teacher that is not
@@ -433,10 +508,10 @@ STRUCTURAL = [(m_truncate, 6), (m_not_utf8, 5), (m_whitespace, 5), (m_byte_subst
               (m_byte_delete, 4), (m_line_duplicate, 4), (m_duplicate_key, 4), (m_json_constant, 5),
               (m_huge_padding, 0.3), (m_delete_key, 5), (m_unknown_key, 3), (m_retype, 6),
               (m_noncanonical_number, 8), (m_number_as_json_number, 3), (m_shape, 4), (m_sizes, 3),
-              (m_identity_fields, 2), (m_d_max, 3), (m_prec, 2)]
+              (m_identity_fields, 2), (m_d_max, 3), (m_prec, 2), (m_encoding, 2), (m_huge_number, 3)]
 MATHEMATICAL = [(m_centre_shift_one, 8), (m_centre_shift_all, 4), (m_sign_flip, 4), (m_radius, 6),
                 (m_claim, 9), (m_swap_claims, 1.5), (m_student_teacher_swap, 1.5),
-                (m_duplicate_neuron, 1.5), (m_symmetry, 3), (m_scaled_problem, 1.5)]
+                (m_duplicate_neuron, 1.5), (m_symmetry, 3), (m_scaled_problem, 1.5), (m_known_false, 2)]
 LARGER_SHARE = 0.04   # share of the mutations spent on the larger certificate (slower proofs)
 
 
@@ -579,8 +654,36 @@ def test_oracle_recognises_true_statements(k6_base):
 def test_every_structural_mutation_kind_is_refused_on_its_own():
     """Deterministic smoke run of each must-refuse generator (20 seeds each)."""
     base = Base(K6)
-    for gen in (m_truncate, m_not_utf8, m_duplicate_key, m_json_constant, m_identity_fields):
+    for gen in (m_truncate, m_not_utf8, m_duplicate_key, m_json_constant, m_identity_fields, m_encoding):
         for seed in range(20):
             label, data = gen(random.Random(seed), base)
             assert label == "refuse"
             assert not verify_bytes(data).accepted, (gen.__name__, seed)
+
+
+ISSUE_FAMILIES = {   # issue 4's list of mutation families -> the generators that produce them
+    "centre entries shifted by 1e-30 .. 1": [m_centre_shift_one, m_centre_shift_all],
+    "radius scaled by 0, 1e-6, 1e3 (and more)": [m_radius],
+    "neuron rows swapped with teacher rows": [m_student_teacher_swap],
+    "sign flips": [m_sign_flip],
+    "claims altered": [m_claim, m_swap_claims],
+    "fields deleted": [m_delete_key],
+    "fields duplicated": [m_duplicate_key, m_line_duplicate],
+    "fields retyped": [m_retype, m_number_as_json_number],
+    "NaN, inf, -0": [m_json_constant, m_noncanonical_number],
+    "huge exponents and long numbers": [m_huge_number, m_json_constant],
+    "truncated files": [m_truncate],
+    "non-UTF-8 files and other encodings": [m_not_utf8, m_encoding],
+    "known-false: global minimum, k relabelled k + 1": [m_known_false],
+    "d-range wider than proved": [m_d_max, m_claim],
+}
+
+
+def test_fuzzer_covers_every_family_of_the_issue():
+    weight = dict(STRUCTURAL + MATHEMATICAL)
+    for family, generators in ISSUE_FAMILIES.items():
+        assert all(weight.get(g, 0) >= 1 for g in generators), family
+    assert {0, 1e-6, 1e3} <= set(RADIUS_FACTORS)
+    shifts = [abs(_shift(random.Random(s))) for s in range(2000)]
+    assert min(shifts) < 1e-29 and max(shifts) > 0.5
+    assert any(x in ("NaN", "inf", "-0") for x in noncanonical_spellings("1*2^-3"))
