@@ -166,6 +166,8 @@ def run_verify(argv: list[str]) -> int:
 # subcommand -> (module, function taking argv and returning an exit code).
 # Each lives in its own module so that commands stay independent.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "table": (".table", "run_table"),
+    "report": (".report", "run_report"),
 }
 
 

@@ -1,0 +1,137 @@
+"""`python -m certify report`: plots written as PNG and PDF, refused certificates
+left out, census results read when present, a clear message without matplotlib."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from helpers import K6, ROOT, encode, load
+
+from certify import report
+
+K7 = ROOT / "certificates" / "k7_n7_S1xS6.json"
+ENV = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def test_census_records_layouts():
+    rows = {"rows": [{"k": 6, "n": 6, "runs": 200, "spurious_runs": 50},
+                     {"k": 6, "n": 7, "spurious_fraction": 0.1},
+                     {"k": 7, "runs": 10, "spurious": 3},            # n defaults to k
+                     {"k": 8, "n": 8, "spurious_fraction": 1.5},     # not a fraction: ignored
+                     {"k": 9, "n": 9, "runs": 0, "spurious_runs": 0},
+                     {"k": True, "n": 9, "spurious_fraction": 0.2},
+                     {"note": "no k here"}]}
+    assert report.census_records(rows) == {(6, 6): 0.25, (6, 7): 0.1, (7, 7): 0.3}
+    nested = {"per_k": {"6": {"k": 6, "n": 8, "fraction_spurious": 0.05}}}
+    assert report.census_records([nested, 3, "x"]) == {(6, 8): 0.05}
+
+
+def test_eig_bound_is_the_smaller_claim():
+    row = report.load_row(K6, verify=False)
+    claims = row.get("claims")
+    lam = report.exact_value(claims["hessian_min_eig_lower"])
+    assert report.eig_bound(row) == float(min(lam, report.exact_value(claims["extra_min_eig_lower"])))
+    row.obj = dict(row.obj, claims=dict(claims, extra_min_eig_lower="1*2^-40"))
+    assert report.eig_bound(row) == 2.0 ** -40
+
+
+def test_float_spectrum_matches_the_certified_bound():
+    row = report.load_row(K6, verify=False)
+    eig, extra = report.float_spectrum(row)
+    assert eig.shape == (36,) and extra.shape == (6,)
+    bound = report.eig_bound(row)
+    assert bound < eig.min() < bound * 1.01 + 1e-6       # the bound is tight, not loose
+
+
+def test_missing_matplotlib_is_one_clear_line(tmp_path):
+    code = ("import sys; sys.modules['matplotlib'] = None\n"
+            "from certify.__main__ import main\n"
+            f"sys.exit(main(['report', '--out', {str(tmp_path / 'p')!r}, {str(K6)!r}]))")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=ENV,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "matplotlib" in lines[0] and ".[plots]" in lines[0]
+    assert not (tmp_path / "p").exists()
+
+
+# ---------------------------------------------------------------------------
+# with matplotlib
+# ---------------------------------------------------------------------------
+def _files(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_report_writes_png_and_pdf(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "plots"
+    empty = tmp_path / "no_census"
+    code = report.run_report(["--out", str(out), "--census", str(empty), str(K6), str(K7)])
+    stdout, stderr = capsys.readouterr()
+    assert code == 0, stderr
+    assert _files(out) == sorted(f"{stem}.{ext}" for stem in
+                                 ("loss_vs_k", "eigenvalue_vs_k", "spectrum_k6_n6_S1xS5")
+                                 for ext in ("png", "pdf"))
+    for path in out.iterdir():
+        head = path.read_bytes()[:8]
+        assert head.startswith(b"\x89PNG") if path.suffix == ".png" else head.startswith(b"%PDF")
+    assert "census" in stderr and "skipped" in stderr
+    assert len(stdout.split()) == 6
+
+
+def test_report_census_plot_and_spectrum_choice(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    results = tmp_path / "results"
+    (results / "census").mkdir(parents=True)
+    census = [{"k": k, "n": k + off, "runs": 100, "spurious_runs": max(0, 40 - 10 * off - k)}
+              for k in (6, 7, 8) for off in (0, 1, 2)]
+    (results / "census" / "k6-8.json").write_text(json.dumps({"rows": census}))
+    out = results / "plots"
+    code = report.run_report(["--out", str(out), "--census", str(results),
+                              "--spectrum", str(K7), "--no-verify", str(K6), str(K7)])
+    capsys.readouterr()
+    assert code == 0
+    names = _files(out)
+    assert "spurious_fraction.png" in names and "spurious_fraction.pdf" in names
+    assert "spectrum_k7_n7_S1xS6.pdf" in names and "spectrum_k6_n6_S1xS5.pdf" not in names
+
+
+def test_report_leaves_out_refused_certificates(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    obj = load(K6)
+    obj["claims"]["loss_lower"] = obj["claims"]["loss_upper"]     # false: enclosure too narrow
+    bad = tmp_path / "false.json"
+    bad.write_bytes(encode(obj))
+    code = report.run_report(["--out", str(tmp_path / "p"), "--census", str(tmp_path / "none"),
+                              str(bad), str(K7)])
+    _, stderr = capsys.readouterr()
+    assert code == 1 and "REFUSED" in stderr and "false.json" in stderr
+    assert "spectrum_k7_n7_S1xS6.png" in _files(tmp_path / "p")
+    # nothing usable at all: exit 2, nothing written
+    code = report.run_report(["--out", str(tmp_path / "q"), str(bad)])
+    assert code == 2 and not (tmp_path / "q").exists()
+    (tmp_path / "junk.json").write_text("[")
+    assert report.run_report(["--out", str(tmp_path / "r"), str(tmp_path / "junk.json")]) == 2
+
+
+def test_report_pdf_is_deterministic(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    for name in ("a", "b"):
+        assert report.run_report(["--out", str(tmp_path / name), "--no-verify",
+                                  "--census", str(tmp_path / "none"), str(K6)]) == 0
+    capsys.readouterr()
+    for stem in ("loss_vs_k.pdf", "spectrum_k6_n6_S1xS5.pdf"):
+        assert (tmp_path / "a" / stem).read_bytes() == (tmp_path / "b" / stem).read_bytes()
+
+
+def test_report_help():
+    proc = subprocess.run([sys.executable, "-m", "certify", "report", "--help"], cwd=ROOT,
+                          env=ENV, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0
+    for option in ("--out", "--spectrum", "--census", "--no-verify", "results/plots", ".[plots]"):
+        assert option in proc.stdout

@@ -1,0 +1,267 @@
+"""`python -m certify table`: outward rounding, verification column, formats,
+and a well-formed booktabs LaTeX table."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+import re
+import shutil
+import subprocess
+import sys
+from fractions import Fraction
+
+import pytest
+
+from helpers import K6, ROOT, encode, load
+
+from certify import table
+from certify.table import decimal_text, exact_value, round_decimal, run_table
+
+K7 = ROOT / "certificates" / "k7_n7_S1xS6.json"
+
+
+def run(capsys, *argv):
+    code = run_table([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+def decimal_value(text: str) -> Fraction:
+    """Exact value of a printed decimal ('0.0047', '-1.5e-31', '1.2\\times 10^{-7}')."""
+    text = text.replace("\\times 10^{", "e").replace("}", "")
+    mant, _, exp = text.partition("e")
+    return Fraction(mant) * Fraction(10) ** int(exp or 0)
+
+
+# ---------------------------------------------------------------------------
+# outward rounding (exact arithmetic, checked on many dyadics)
+# ---------------------------------------------------------------------------
+def test_round_decimal_is_outward_and_tight():
+    rng = random.Random(8)
+    for _ in range(2000):
+        m = rng.choice([-1, 1]) * rng.randrange(1, 1 << rng.randrange(1, 120))
+        e = -rng.randrange(0, 200)
+        q = Fraction(m, 1 << -e)
+        digits = rng.randrange(1, 15)
+        for direction in ("down", "up"):
+            N, p = round_decimal(q, digits, direction)
+            value = N * Fraction(10) ** p
+            assert (value <= q) if direction == "down" else (value >= q)
+            assert abs(value - q) < Fraction(10) ** p          # one unit in the last place
+            assert len(str(abs(N))) in (digits, digits + 1)
+            text = decimal_text(q, digits, direction)
+            assert decimal_value(text) == value, (text, value)
+
+
+def test_decimal_text_examples():
+    q = exact_value("10093925*2^-31")                          # 0.00470035...
+    assert decimal_text(q, 4, "down") == "0.004700"
+    assert decimal_text(q, 4, "up") == "0.004701"
+    assert decimal_text(-q, 4, "down") == "-0.004701"
+    assert decimal_text(Fraction(1, 1 << 100), 3, "down") == "7.88e-31"
+    assert decimal_text(Fraction(1, 1 << 100), 3, "up", latex=True) == "7.89\\times 10^{-31}"
+    assert decimal_text(Fraction(3), 5, "up") == "3.0000"
+    assert decimal_text(Fraction(0), 5, "up") == "0"
+    assert exact_value("0.5") is None and exact_value(None) is None
+
+
+def test_printed_bounds_are_never_stronger_than_the_certificate(capsys):
+    code, out, _ = run(capsys, "--csv", "--no-verify", "certificates")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) >= 2
+    for row in rows:
+        lo, hi = exact_value(row["loss_lower_exact"]), exact_value(row["loss_upper_exact"])
+        assert decimal_value(row["loss_lower"]) <= lo <= hi <= decimal_value(row["loss_upper"])
+        assert decimal_value(row["loss_upper"]) - decimal_value(row["loss_lower"]) < Fraction(1, 10**8)
+        assert decimal_value(row["hessian_min_eig_lower"]) <= exact_value(row["hessian_bound_exact"])
+        assert row["radius"] == "2^-100" and row["radius_exact"] == "1*2^-100"
+
+
+# ---------------------------------------------------------------------------
+# rows and the verification column
+# ---------------------------------------------------------------------------
+def test_text_table_verifies_and_lists_fields(capsys):
+    code, out, _ = run(capsys, K6, K7)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split()[:3] == ["k", "n", "d"]
+    k6 = lines[1].split()
+    assert k6[:2] == ["6", "6"] and "S1xS5" in k6 and "minimum" in k6 and k6[-1] == "yes"
+    assert "[0.02508058100," in lines[1] and "> 0.004700" in lines[1] and "2^-100" in lines[1]
+    sha = __import__("hashlib").sha256(K6.read_bytes()).hexdigest()
+    assert sha[:16] in lines[1]
+    assert lines[2].split()[0] == "7"
+
+
+def test_no_verify_says_not_checked(capsys):
+    code, out, _ = run(capsys, "--no-verify", K6)
+    assert code == 0 and out.splitlines()[1].endswith("not checked")
+
+
+def test_refused_certificate_is_marked_and_exit_1(tmp_path, capsys):
+    obj = load(K6)
+    obj["claims"]["hessian_min_eig_lower"] = "1"         # false: lambda_min is ~0.0047
+    bad = tmp_path / "false.json"
+    bad.write_bytes(encode(obj))
+    shutil.copy(K6, tmp_path / "good.json")
+    code, out, err = run(capsys, tmp_path)
+    assert code == 1
+    assert "REFUSED" in err and "false.json" in err
+    rows = out.splitlines()[1:]
+    assert sorted(r.split()[-1] for r in rows) == ["NO", "yes"]
+    # without verification the same table claims nothing
+    code, out, _ = run(capsys, "--no-verify", tmp_path)
+    assert code == 0 and all(r.endswith("not checked") for r in out.splitlines()[1:])
+
+
+def test_unreadable_inputs_exit_2(tmp_path, capsys):
+    (tmp_path / "junk.json").write_text("{not json")
+    assert run(capsys, tmp_path)[0] == 2
+    assert run(capsys, tmp_path / "missing.json")[0] == 2
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, _, err = run(capsys, empty)
+    assert code == 2 and "no certificates" in err
+
+
+def test_unknown_kinds_and_methods_are_read_defensively(tmp_path, capsys):
+    obj = load(K6)
+    saddle = dict(obj, kind="saddle")
+    saddle["claims"] = {"loss_lower": obj["claims"]["loss_lower"],
+                        "loss_upper": obj["claims"]["loss_upper"],
+                        "morse_index": 3, "hessian_min_abs_eig_lower": "3*2^-10"}
+    saddle.pop("info")
+    (tmp_path / "saddle.json").write_bytes(encode(saddle))
+    sym = {"format": obj["format"], "version": 1, "kind": "local_minimum", "method": "symmetric",
+           "k": 100, "n": 100, "d": 100, "d_max": None, "blocks": [1, 99], "claims": {}}
+    (tmp_path / "sym.json").write_bytes(encode(sym))
+    code, out, _ = run(capsys, "--no-verify", tmp_path)
+    assert code == 0
+    lines = out.splitlines()
+    assert "saddle (index 3)" in lines[1] and "|lambda| > 0.002929" in lines[1]
+    assert lines[2].split()[:4] == ["100", "100", "d", ">="] and "S1xS99" in lines[2]
+    code, out, _ = run(capsys, "--latex", "--no-verify", tmp_path)
+    assert code == 0 and "$S_{1}\\times S_{99}$" in out and "saddle (index 3)" in out
+    check_latex(out)
+
+
+@pytest.mark.parametrize("blocks,sizes", [
+    ([1, 5], [1, 5]), ([{"size": 2}, {"size": 4}], [2, 4]), ({"sizes": [6, 1, 13]}, [6, 1, 13]),
+    ("2+18", [2, 18]), ([[0], [1, 2]], [1, 2]), ([1.5], []), (None, []), ([True], [])])
+def test_block_sizes(blocks, sizes):
+    assert table.block_sizes(blocks) == sizes
+
+
+def test_markdown_and_csv(capsys):
+    code, out, _ = run(capsys, "--markdown", "--no-verify", K6, K7)
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 4
+    assert all(line.startswith("|") and line.endswith("|") for line in lines)
+    assert len({line.count(" | ") for line in lines if "---" not in line}) == 1
+    code, out, _ = run(capsys, "--csv", "--no-verify", K6)
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[0] == list(table.CSV_HEADER) and len(rows[1]) == len(rows[0])
+    assert rows[1][rows[0].index("sha256")] == __import__("hashlib").sha256(K6.read_bytes()).hexdigest()
+
+
+def test_usage_errors_exit_2(capsys):
+    with pytest.raises(SystemExit) as info:
+        run_table(["--latex", "--csv"])
+    assert info.value.code == 2
+    with pytest.raises(SystemExit) as info:
+        run_table(["--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    for option in ("--latex", "--markdown", "--csv", "--no-verify", "PATH"):
+        assert option in out
+
+
+# ---------------------------------------------------------------------------
+# LaTeX well-formedness
+# ---------------------------------------------------------------------------
+def _strip_escapes(text: str) -> str:
+    return re.sub(r"\\[\\&%$#_{}]", "", text)
+
+
+def check_latex(tex: str) -> None:
+    body = "\n".join(line for line in tex.splitlines() if not line.startswith("%"))
+    plain = _strip_escapes(body)
+    # braces balanced and never negative
+    depth = 0
+    for ch in plain:
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        assert depth >= 0, "unbalanced }"
+    assert depth == 0, "unbalanced {"
+    # \begin/\end properly nested
+    stack = []
+    for kind, env in re.findall(r"\\(begin|end)\{(\w+\*?)\}", body):
+        if kind == "begin":
+            stack.append(env)
+        else:
+            assert stack and stack.pop() == env, env
+    assert not stack
+    assert "\\begin{table}" in body and "\\begin{tabular}" in body
+    # math shifts balanced, and special characters escaped outside math
+    assert plain.count("$") % 2 == 0
+    outside = "".join(re.split(r"\$[^$]*\$", plain))
+    for ch in "_^%#&":
+        if ch == "&":
+            continue
+        assert ch not in outside, f"unescaped {ch!r}"
+    assert "%" not in plain and "#" not in plain
+    # booktabs rules and the column count of every row
+    spec = re.search(r"\\begin\{tabular\}\{([^}]*)\}", body).group(1)
+    columns = len(re.findall(r"[lrc]", spec))
+    rows_text = body.split("\\toprule", 1)[1].split("\\bottomrule", 1)[0]
+    rows_text = rows_text.replace("\\midrule", "")
+    rows = [r for r in rows_text.split("\\\\") if r.strip()]
+    assert rows, "no rows"
+    for row in rows:
+        assert len(re.findall(r"(?<!\\)&", row)) == columns - 1, row
+    for rule in ("\\toprule", "\\midrule", "\\bottomrule"):
+        assert body.count(rule) == 1
+
+
+def test_latex_is_well_formed_with_hostile_labels(tmp_path, capsys):
+    obj = load(K6)
+    obj["info"] = {"symmetry": "weird_label #1 & 50% {x} ~ ^ \\"}   # info is not part of a claim
+    (tmp_path / "odd_name_#1.json").write_bytes(encode(obj))
+    shutil.copy(K6, tmp_path / "k6.json")
+    code, tex, _ = run(capsys, "--latex", tmp_path)
+    assert code == 0                                     # still verifies: info is free text
+    check_latex(tex)
+    assert "weird\\_label \\#1 \\& 50\\% \\{x\\}" in tex
+    assert tex.count("& yes \\\\") == 2
+    assert "\\usepackage{booktabs}" in tex and "re-verified" in tex
+
+
+def test_check_latex_catches_defects():
+    base = ("\\begin{table}\n\\begin{tabular}{rr}\n\\toprule\na & b \\\\\n\\midrule\n"
+            "1 & 2 \\\\\n\\bottomrule\n\\end{tabular}\n\\end{table}\n")
+    check_latex(base)
+    for bad in (base.replace("1 & 2", "1 & 2 & 3"), base.replace("{rr}", "{rr"),
+                base.replace("1 & 2", "1_x & 2"), base.replace("1 & 2", "50% & 2"),
+                base.replace("\\end{table}", "")):
+        with pytest.raises(AssertionError):
+            check_latex(bad)
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
+def test_latex_compiles(tmp_path, capsys):
+    _, tex, _ = run(capsys, "--latex", "--no-verify", K6, K7)
+    doc = ("\\documentclass{article}\n\\usepackage{booktabs}\n\\begin{document}\n"
+           + tex + "\\end{document}\n")
+    (tmp_path / "t.tex").write_text(doc)
+    proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "t.tex"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+
+
+def test_cli_registration():
+    proc = subprocess.run([sys.executable, "-m", "certify", "table", "--no-verify", str(K6)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and "S1xS5" in proc.stdout and "not checked" in proc.stdout
