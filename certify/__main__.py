@@ -168,6 +168,7 @@ def run_verify(argv: list[str]) -> int:
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "table": (".table", "run_table"),
     "report": (".report", "run_report"),
+    "census": (".census", "run_census"),
 }
 
 
