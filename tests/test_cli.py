@@ -137,7 +137,7 @@ def test_verify_huge_integer_exit_2_without_traceback(tmp_path):
 # ---------------------------------------------------------------------------
 # usage errors
 # ---------------------------------------------------------------------------
-@pytest.mark.parametrize("args", [["k=abc"], ["k=1"], ["k=0"], ["k=65"], ["k=8..6"], ["k="], ["6"],
+@pytest.mark.parametrize("args", [["k=abc"], ["k=1"], ["k=0"], ["k=100000000"], ["k=8..6"], ["k="], ["6"],
                                   ["frobnicate"], ["k=6", "--prec", "10"], ["k=6", "--prec", "x"],
                                   ["k=6", "--bogus"], []],
                          ids=lambda a: " ".join(a) or "no-args")
@@ -202,3 +202,62 @@ def test_certify_refuses_to_overwrite_without_force(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert target.read_bytes() != other
     assert certify("verify", target, cwd=tmp_path).returncode == 0
+
+
+def test_certify_twice_in_separate_processes_gives_identical_bytes(tmp_path):
+    """k = 6 and k = 7, two runs (one with --jobs 2, different hash seeds and
+    working folders): byte-identical, and identical to the committed files."""
+    _wait_for_search()
+    runs = []
+    for number, extra in enumerate([[], ["--jobs", "2"]]):
+        folder = tmp_path / f"run{number}"
+        folder.mkdir()
+        env = {**ENV, "PYTHONHASHSEED": str(number + 1)}
+        proc = subprocess.run([sys.executable, "-m", "certify", "k=6,7", "--out", "out", *extra],
+                              cwd=folder, env=env, capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        runs.append({p.name: p.read_bytes() for p in sorted((folder / "out").iterdir())})
+    assert runs[0] == runs[1]
+    committed = {p.name: p.read_bytes() for p in certificate_paths() if load(p)["k"] in (6, 7)}
+    assert len(committed) == 2 and runs[0] == committed
+
+
+def test_verify_prints_sha256_of_the_canonical_bytes(tmp_path):
+    from certify.kernel.verify import canonical_bytes
+    proc = certify("verify", K6, cwd=tmp_path)
+    assert proc.returncode == 0
+    digest = hashlib.sha256(canonical_bytes(json.loads(K6.read_bytes()))).hexdigest()
+    assert f"sha256 {digest}" in proc.stdout
+
+
+def test_verify_one_line_per_refused_file_naming_claim_or_field(tmp_path):
+    k6 = load(K6)
+    cases = {
+        "a_loss.json": (dict(k6, claims=dict(k6["claims"], loss_upper=k6["claims"]["loss_lower"],
+                                             loss_lower=dyadic(frac(k6["claims"]["loss_lower"]) / 2 + 1))),
+                        "claim 'loss' refused"),
+        "b_extra.json": (dict(k6, claims=dict(k6["claims"], extra_min_eig_lower="1")),
+                         "claim 'extra_dims' refused"),
+        "c_radius.json": (dict(k6, box=dict(k6["box"], radius="0")), "field box.radius"),
+        "d_kind.json": (dict(k6, kind="global_minimum"), "field kind"),
+        "e_missing.json": ({key: v for key, v in k6.items() if key != "teacher"}, "field teacher"),
+    }
+    for name, (obj, _) in cases.items():
+        (tmp_path / name).write_bytes(encode(obj))
+    (tmp_path / "f_truncated.json").write_bytes(K6.read_bytes()[:-10])
+    proc = certify("verify", tmp_path, cwd=tmp_path)
+    assert proc.returncode == 2                     # an unreadable file is the worst status
+    lines = proc.stdout.strip().splitlines()
+    assert len(lines) == len(cases) + 1 and proc.stderr == ""
+    for line, (name, (_, expected)) in zip(lines, sorted(cases.items())):
+        assert line.startswith("REFUSED") and name in line and expected in line, line
+    assert lines[-1].startswith("REFUSED") and "f_truncated.json" in lines[-1] and "unreadable" in lines[-1]
+    (tmp_path / "f_truncated.json").unlink()
+    assert certify("verify", tmp_path, cwd=tmp_path).returncode == 1
+
+
+@pytest.mark.parametrize("args", [["verify", "--bogus"], ["verify", "-x", "certificates"]])
+def test_verify_usage_error_exit_2(tmp_path, args):
+    proc = certify(*args, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert list(tmp_path.iterdir()) == []
