@@ -1,6 +1,7 @@
 """Command line: parse arguments, call the pipeline or the verifier, print, exit.
 
     python -m certify k=6 [k=6..20 | k=6,8,12] [--prec BITS] [--out DIR] [--force] [--jobs N]
+    python -m certify k=1000 [--method dense|symmetric]   (k > 40: symmetry-reduced, blocks (1, k-1))
     python -m certify verify [PATH ...]      (files or folders; default certificates/)
     python -m certify <subcommand> --help   (subcommands: see SUBCOMMANDS below)
 
@@ -26,14 +27,15 @@ from . import __version__  # noqa: E402
 EXIT_OK, EXIT_REFUSED, EXIT_UNUSABLE = 0, 1, 2
 DEFAULT_DIR = Path("certificates")
 MAX_K = 40
+MAX_K_SYMMETRIC = 10 ** 7   # k > MAX_K: symmetry-reduced method (certify.symmetric_pipeline)
 
 
 class UsageError(ValueError):
     pass
 
 
-def parse_k_values(specs: list[str]) -> list[int]:
-    """'k=6', 'k=6..20', 'k=6,8,12' (several allowed) -> sorted distinct k."""
+def parse_k_values(specs: list[str], limit: int = MAX_K) -> list[int]:
+    """'k=6', 'k=6..20', 'k=6,8,12' (several allowed) -> sorted distinct k in 2..limit."""
     values = set()
     for spec in specs:
         if not spec.startswith("k="):
@@ -49,16 +51,20 @@ def parse_k_values(specs: list[str]) -> list[int]:
                     values.add(int(part))
             except ValueError:
                 raise UsageError(f"not an integer or range: {part!r}") from None
-    bad = [k for k in values if not 2 <= k <= MAX_K]
+    bad = [k for k in values if not 2 <= k <= limit]
     if bad or not values:
-        raise UsageError(f"k must be in 2..{MAX_K} (dense method), got {sorted(bad) or 'nothing'}")
+        method = "dense method" if limit == MAX_K else "k > 40: symmetric method"
+        raise UsageError(f"k must be in 2..{limit} ({method}), got {sorted(bad) or 'nothing'}")
     return sorted(values)
 
 
 def _certify_one(args):
     from . import pipeline
-    k, prec = args
+    k, prec, method = args
     try:
+        if method == "symmetric":
+            from . import symmetric_pipeline
+            return k, symmetric_pipeline.certify_k_symmetric(k, prec), None
         return k, pipeline.certify_k(k, prec), None
     except pipeline.NotCertified as err:
         return k, None, str(err)
@@ -71,12 +77,16 @@ def run_certify(argv: list[str]) -> int:
         "writes one certificate per k."))
     parser.add_argument("ks", nargs="+", metavar="k=SPEC", help="k=6, k=6..20 or k=6,8,12")
     parser.add_argument("--prec", type=int, default=128, help="arb precision in bits (default 128)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_DIR, help="output folder (default certificates/)")
+    parser.add_argument("--out", type=Path, default=None, help="output folder (default certificates/, "
+                        "certificates/symmetric/ for the symmetric method)")
     parser.add_argument("--force", action="store_true", help="replace existing certificates with different content")
     parser.add_argument("--jobs", type=int, default=1, help="processes for independent k (default 1)")
+    parser.add_argument("--method", choices=("dense", "symmetric"), default=None,
+                        help=f"dense (default for k <= {MAX_K}) or symmetric (block-reduced, "
+                             f"blocks (1, k-1); always used for k > {MAX_K})")
     args = parser.parse_args(argv)
     try:
-        ks = parse_k_values(args.ks)
+        ks = parse_k_values(args.ks, MAX_K if args.method == "dense" else MAX_K_SYMMETRIC)
         if not 64 <= args.prec <= 2048:
             raise UsageError("--prec must be in 64..2048")
     except UsageError as err:
@@ -85,7 +95,8 @@ def run_certify(argv: list[str]) -> int:
     from .display import decimal
 
     rows, status = [], EXIT_OK
-    jobs = [(k, args.prec) for k in ks]
+    jobs = [(k, args.prec, "symmetric" if args.method == "symmetric" or k > MAX_K else "dense")
+            for k in ks]
     started = time.perf_counter()
     if args.jobs > 1:
         pool = ProcessPoolExecutor(max_workers=args.jobs)
@@ -98,7 +109,11 @@ def run_certify(argv: list[str]) -> int:
             print(f"[{done}/{len(ks)}] k={k}: NOT CERTIFIED: {error}", file=sys.stderr, flush=True)
             status = EXIT_REFUSED
             continue
-        path = args.out / pipeline.certificate_name(outcome)
+        if outcome.obj["method"] == "symmetric":
+            from .symmetric_pipeline import certificate_name
+            path = (args.out or DEFAULT_DIR / "symmetric") / certificate_name(outcome)
+        else:
+            path = (args.out or DEFAULT_DIR) / pipeline.certificate_name(outcome)
         try:
             data, changed = certificate.write(outcome.obj, path, force=args.force)
         except certificate.WouldOverwrite as err:
@@ -168,7 +183,6 @@ def run_verify(argv: list[str]) -> int:
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "table": (".table", "run_table"),
     "report": (".report", "run_report"),
-    "census": (".census", "run_census"),
 }
 
 
