@@ -43,9 +43,12 @@ def test_schema_is_valid_and_versioned(validator):
     schema = validator.schema
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert "v1" in schema["$id"] and SCHEMA_FILE.name == "certificate-v1.schema.json"
-    branch = schema["$defs"]["local_minimum_dense"]["properties"]
-    assert branch["version"] == {"const": 1}
-    assert branch["format"] == {"const": "certify/relu-spurious-minimum"}
+    for name in ("local_minimum_dense", "local_minimum_symmetric"):
+        branch = schema["$defs"][name]["properties"]
+        assert branch["version"] == {"const": 1}
+        assert branch["format"] == {"const": "certify/relu-spurious-minimum"}
+    assert {b["$ref"] for b in schema["oneOf"]} == {"#/$defs/local_minimum_dense",
+                                                    "#/$defs/local_minimum_symmetric"}
 
 
 def test_schema_ships_inside_the_package():
@@ -60,7 +63,15 @@ def test_schema_ships_inside_the_package():
     assert "certify/schema/certificate-v1.schema.json" in (ROOT / "docs" / "format.md").read_text()
 
 
-@pytest.mark.parametrize("path", certificate_paths(), ids=lambda p: p.name)
+ALL_CERTIFICATES = sorted((ROOT / "certificates").rglob("*.json"))
+SYMMETRIC = [p for p in ALL_CERTIFICATES if load(p).get("method") == "symmetric"]
+
+
+def test_every_certificate_folder_is_covered():
+    assert set(certificate_paths()) <= set(ALL_CERTIFICATES)
+
+
+@pytest.mark.parametrize("path", ALL_CERTIFICATES, ids=lambda p: str(p.relative_to(ROOT / "certificates")))
 def test_committed_certificate_validates(validator, path):
     errors = [f"{list(e.absolute_path)}: {e.message[:120]}" for e in validator.iter_errors(load(path))]
     assert errors == []
@@ -218,3 +229,74 @@ def test_schema_patterns_are_anchored_for_python_and_ecma():
     text = SCHEMA_FILE.read_text()
     patterns = re.findall(r'"pattern": "([^"]*)"', text)
     assert patterns and all(p.startswith("^") and p.endswith("$(?!\\\\n)") for p in patterns), patterns
+
+
+# ---------------------------------------------------------------------------
+# method symmetric (its own branch of the oneOf)
+# ---------------------------------------------------------------------------
+def symmetric_cross_field_problem(obj) -> str | None:
+    """Cross-field rules of the symmetric method (docs/symmetric.md)."""
+    try:
+        k, n, d, d_max, blocks = obj["k"], obj["n"], obj["d"], obj["d_max"], obj["blocks"]
+        if n != k or d != k:
+            return "n = d = k"
+        if sum(blocks) != k:
+            return "sum(blocks) = k"
+        if type(d_max) is int and d_max < k:
+            return "d_max >= k"
+        m = len(blocks)
+        if len(obj["box"]["centre"]) != m * m + sum(1 for p in blocks if p >= 2):
+            return "one centre entry per orbit parameter"
+        if type(d_max) is int and ("extra_min_eig_lower" in obj["claims"]) != (d_max > k):
+            return "extra claim present exactly when d_max > k"
+    except (KeyError, TypeError):
+        return None
+    return None
+
+
+SYMMETRIC_EDITS = {
+    "method_dense": (lambda o: o.update(method="dense"), True),
+    "teacher_matrix": (lambda o: o.update(teacher=[["1"]]), True),
+    "teacher_other": (lambda o: o.update(teacher="Identity"), True),
+    "blocks_five": (lambda o: o.update(blocks=[1, 1, 1, 1, o["k"] - 4]), True),
+    "blocks_zero": (lambda o: o.update(blocks=[0, o["k"]]), True),
+    "blocks_string": (lambda o: o.update(blocks="1,99"), True),
+    "blocks_sum": (lambda o: o.update(blocks=[1, o["k"]]), False),
+    "k_one": (lambda o: o.update(k=1), True),
+    "k_huge": (lambda o: o.update(k=10 ** 8, n=10 ** 8, d=10 ** 8), True),
+    "n_differs": (lambda o: o.update(n=o["k"] + 1), False),
+    "centre_matrix": (lambda o: o["box"].update(centre=[o["box"]["centre"]]), True),
+    "centre_short": (lambda o: o["box"].update(centre=o["box"]["centre"][:-1]), False),
+    "centre_float_text": (lambda o: o["box"]["centre"].__setitem__(0, "0.5"), True),
+    "radius_zero": (lambda o: o["box"].update(radius="0"), True),
+    "unknown_field": (lambda o: o.update(proof="yes"), True),
+    "missing_blocks": (lambda o: o.pop("blocks"), True),
+    "missing_extra_claim": (lambda o: o["claims"].pop("extra_min_eig_lower"), True),
+    "d_max_k_with_extra": (lambda o: o.update(d_max=o["k"]), False),
+    "d_max_below": (lambda o: o.update(d_max=o["k"] - 1), False),
+    "kind_saddle": (lambda o: o.update(kind="saddle"), True),
+    "hessian_negative": (lambda o: o["claims"].update(hessian_min_eig_lower="-1"), True),
+}
+
+
+@pytest.mark.skipif(not SYMMETRIC, reason="no symmetric certificate committed")
+@pytest.mark.parametrize("case", sorted(SYMMETRIC_EDITS))
+def test_symmetric_branch_agrees_with_the_verifier(validator, case):
+    edit, expressible = SYMMETRIC_EDITS[case]
+    obj = load(SYMMETRIC[0])
+    assert validator.is_valid(obj) and verify_bytes(encode(obj)).accepted
+    edit(obj)
+    assert not verify_bytes(encode(obj)).accepted
+    if expressible:
+        assert not validator.is_valid(obj)
+    else:
+        assert validator.is_valid(obj) and symmetric_cross_field_problem(obj) is not None
+
+
+@pytest.mark.skipif(not SYMMETRIC, reason="no symmetric certificate committed")
+def test_symmetric_weaker_statement_is_valid(validator):
+    """Free-text and weakened claims keep the file valid (and accepted)."""
+    obj = load(SYMMETRIC[0])
+    obj["info"] = {"note": "x"}
+    obj["claims"]["loss_upper"] = "1"
+    assert validator.is_valid(obj) and verify_bytes(encode(obj)).accepted
