@@ -202,6 +202,9 @@ def _label(offset: int) -> str:
 def _log_x_if_wide(ax, ks) -> None:
     if ks and max(ks) / max(min(ks), 1) > 50:
         ax.set_xscale("log")
+    else:
+        from matplotlib.ticker import MaxNLocator
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def plot_loss(plt, minima: list[Row], out: Path, note: str) -> list[Path]:
@@ -212,6 +215,8 @@ def plot_loss(plt, minima: list[Row], out: Path, note: str) -> list[Path]:
     for off, points in series.items():
         ax.plot(*zip(*points), "o-", ms=4, label=_label(off))
     _log_x_if_wide(ax, [k for pts in series.values() for k, _ in pts])
+    if ax.get_xscale() == "log":
+        ax.set_yscale("log")             # the loss decays roughly like 1/k
     ax.set_xlabel("k (teacher neurons)")
     ax.set_ylabel("loss F(W*) (certified enclosure)")
     ax.set_title("Certified spurious local minima" + note, fontsize=9)
@@ -292,6 +297,7 @@ def plot_census(plt, census: dict, out: Path) -> list[Path]:
     fig, ax = plt.subplots(figsize=(5, 3.4))
     for off in sorted(series):
         ax.plot(*zip(*sorted(series[off])), "o-", ms=4, label=_label(off))
+    _log_x_if_wide(ax, [k for pts in series.values() for k, _ in pts])
     ax.set_xlabel("k (teacher neurons)")
     ax.set_ylabel("fraction of runs at a spurious minimum")
     ax.set_ylim(bottom=0)

@@ -33,8 +33,8 @@ from .kernel import dyadic
 EXIT_OK, EXIT_REFUSED, EXIT_UNUSABLE = 0, 1, 2
 DEFAULT_DIR = Path("certificates")
 SHORT_HASH = 16           # hex digits of SHA-256 shown (64 in --csv)
-LOSS_DIGITS = 10          # significant digits of the loss enclosure
-EIG_DIGITS = 4            # significant digits of eigenvalue bounds
+LOSS_DIGITS = 12          # significant digits of the loss enclosure
+EIG_DIGITS = 7            # significant digits of eigenvalue bounds
 RADIUS_DIGITS = 3
 DASH = "-"
 

@@ -91,7 +91,7 @@ def test_text_table_verifies_and_lists_fields(capsys):
     assert lines[0].split()[:3] == ["k", "n", "d"]
     k6 = lines[1].split()
     assert k6[:2] == ["6", "6"] and "S1xS5" in k6 and "minimum" in k6 and k6[-1] == "yes"
-    assert "[0.02508058100," in lines[1] and "> 0.004700" in lines[1] and "2^-100" in lines[1]
+    assert "[0.0250805810024, 0.0250805810025]" in lines[1] and "> 0.004700350 " in lines[1] and "2^-100" in lines[1]
     sha = __import__("hashlib").sha256(K6.read_bytes()).hexdigest()
     assert sha[:16] in lines[1]
     assert lines[2].split()[0] == "7"
@@ -142,7 +142,7 @@ def test_unknown_kinds_and_methods_are_read_defensively(tmp_path, capsys):
     code, out, _ = run(capsys, "--no-verify", tmp_path)
     assert code == 0
     lines = out.splitlines()
-    assert "saddle (index 3)" in lines[1] and "|lambda| > 0.002929" in lines[1]
+    assert "saddle (index 3)" in lines[1] and "|lambda| > 0.002929687" in lines[1]
     assert lines[2].split()[:4] == ["100", "100", "d", ">="] and "S1xS99" in lines[2]
     code, out, _ = run(capsys, "--latex", "--no-verify", tmp_path)
     assert code == 0 and "$S_{1}\\times S_{99}$" in out and "saddle (index 3)" in out
