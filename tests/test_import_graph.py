@@ -5,7 +5,8 @@ pipeline, census, symmetric_pipeline, certificate, ...): checked twice, on the
 source (ast, every import statement at any depth, relative imports resolved)
 and at run time (a fresh interpreter imports certify.kernel.verify and lists
 sys.modules).  numpy may appear only in preconditioners.py, the one module
-documented as untrusted (float guesses whose results are re-checked in arb).
+documented as untrusted (float guesses whose results are re-checked in arb),
+and in fastfloat.py (float arithmetic with proved error bounds, docs/fast-checks.md).
 
 `pytest -s tests/test_import_graph.py` prints the kernel's lines of code.
 """
@@ -24,7 +25,9 @@ KERNEL = ROOT / "certify" / "kernel"
 KERNEL_FILES = sorted(KERNEL.glob("*.py"))
 UNTRUSTED = {"preconditioners.py"}          # numpy float guesses, documented as untrusted
 THIRD_PARTY = {"flint"}                     # python-flint (arb): the arithmetic the proofs rest on
-NUMPY_ALLOWED_IN = UNTRUSTED
+# fastfloat.py: TRUSTED binary64 arithmetic with a-priori error bounds, proved in
+# docs/fast-checks.md and backed by the arb tests as fallback (tests/test_fast_checks.py)
+NUMPY_ALLOWED_IN = UNTRUSTED | {"fastfloat.py"}
 FORBIDDEN_BY_NAME = {"certify.search", "certify.refine", "certify.objective", "certify.pipeline",
                      "certify.census", "certify.symmetric_pipeline", "certify.certificate",
                      "certify.__main__"}

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from flint import arb, arb_mat, ctx
 
-from . import balls, dyadic, krawczyk, posdef, preconditioners
+from . import balls, dyadic, fastfloat, geometry, krawczyk, posdef, preconditioners
 from .statement import EXTRA_CLAIM, Statement
 
 MATRIX_PREC = 53
@@ -47,10 +47,51 @@ def box_balls(statement: Statement):
     return W, V, centre, r
 
 
-def prove_positive_definite(H: arb_mat, mu: arb, name: str) -> ClaimResult:
-    """lambda_min > mu for every symmetric matrix enclosed by H, with mu > 0."""
+class MatrixBox:
+    """A symmetric interval matrix given two ways, each built on first use:
+    `enc()` a float mid-rad enclosure (kernel.fastfloat) for the fast tests,
+    `arb()` an arb_mat for the arb tests (the fallback).  None if not built."""
+
+    def __init__(self, make_enc, make_arb):
+        self._make = {"enc": make_enc, "arb": make_arb}
+        self._built = {}
+
+    def _get(self, key):
+        if key not in self._built:
+            try:
+                with ctx.workprec(MATRIX_PREC):
+                    self._built[key] = self._make[key]()
+            except ArithmeticError:          # includes balls.NotSmooth: refuse
+                self._built[key] = None
+        return self._built[key]
+
+    def enc(self):
+        return self._get("enc")
+
+    def arb(self):
+        return self._get("arb")
+
+    @classmethod
+    def of_arb_mat(cls, A: arb_mat) -> "MatrixBox":
+        shape = (A.nrows(), A.ncols())
+        return cls(lambda: fastfloat.symmetrised(fastfloat.Enc.from_arbs(A.entries(), shape)),
+                   lambda: A)
+
+
+def prove_positive_definite(H, mu: arb, name: str) -> ClaimResult:
+    """lambda_min > mu for every symmetric matrix enclosed by H, with mu > 0.
+    H is an arb_mat, or a MatrixBox: then the float Cholesky test
+    (fastfloat.positive_definite) first, the arb congruence test if it fails."""
     if not mu > 0:
         return ClaimResult(name, False, "claimed eigenvalue bound is not positive")
+    if isinstance(H, MatrixBox):
+        enc = H.enc()
+        if enc is not None and fastfloat.positive_definite(enc, mu):
+            return ClaimResult(name, True, f"lambda_min > {mu.mid().str(10, radius=False)} on the box"
+                                           " (float Cholesky with a-priori bounds)")
+        H = H.arb()
+        if H is None:
+            return ClaimResult(name, False, "no enclosure of the matrix on the box")
     try:
         _, Q = preconditioners.approximate_eigenvectors(H)
     except ArithmeticError as err:
@@ -61,7 +102,7 @@ def prove_positive_definite(H: arb_mat, mu: arb, name: str) -> ClaimResult:
 
 
 def prove_loss(W, V, lower: arb, upper: arb) -> ClaimResult:
-    F = balls.loss(W, V)
+    F = geometry.loss(W, V)
     if not lower > 0:
         return ClaimResult("loss", False, "claimed loss lower bound is not positive")
     if lower <= F and F <= upper:
@@ -69,10 +110,18 @@ def prove_loss(W, V, lower: arb, upper: arb) -> ClaimResult:
     return ClaimResult("loss", False, f"F on the box is {F.str(12)}, not inside the claimed bounds")
 
 
-def prove_critical_point(grad, r: arb, H: arb_mat) -> ClaimResult:
-    """Krawczyk on the box c + [-r, r]^N; grad encloses grad F(c), H encloses
-    the Hessian on the box."""
+def prove_critical_point(grad, r: arb, H) -> ClaimResult:
+    """Krawczyk on the box c + [-r, r]^N; grad encloses grad F(c), H (an arb_mat
+    or a MatrixBox: float test first, arb fallback) encloses the Hessian on the box."""
     y = [g for row in grad for g in row]
+    if isinstance(H, MatrixBox):
+        enc = H.enc()
+        if enc is not None and fastfloat.krawczyk_contains(y, enc, r):
+            return ClaimResult("critical", True, "Krawczyk: exactly one zero of grad F in the box"
+                                                 " (float test with a-priori bounds)")
+        H = H.arb()
+        if H is None:
+            return ClaimResult("critical", False, "no enclosure of the Hessian on the box")
     try:
         C = preconditioners.approximate_inverse(H)
     except ArithmeticError as err:
@@ -89,14 +138,16 @@ def prove(statement: Statement) -> list[ClaimResult]:
         W, V, centre, r = box_balls(statement)
     try:
         with ctx.workprec(MATRIX_PREC):
-            H = balls.hessian(W, V)
-            M = balls.extra_dimension_block(W, V) if statement.covers_extra_dimensions else None
+            geo = geometry.Geometry(W, V)    # raises NotSmooth unless smooth on the box
+            H = MatrixBox(lambda: fastfloat.hessian_enclosure(geo), lambda: balls.hessian(W, V))
+            M = (MatrixBox.of_arb_mat(geo.extra_dimension_block())
+                 if statement.covers_extra_dimensions else None)
     except balls.NotSmooth as err:
         return [ClaimResult("smooth", False, str(err))]
     try:
         with ctx.workprec(statement.prec):
             loss = prove_loss(W, V, claims["loss_lower"], claims["loss_upper"])
-            grad = balls.gradient(centre, V)
+            grad = geometry.gradient(centre, V)
     except balls.NotSmooth as err:   # cannot happen after the pass above; refuse anyway
         return [ClaimResult("smooth", False, str(err))]
     results = [ClaimResult("smooth", True, "no zero neuron, no parallel pair on the box"), loss]

@@ -1,0 +1,247 @@
+"""Rigorous binary64 mid-rad arithmetic with a-priori error bounds (TRUSTED).
+
+The soundness proofs are in docs/fast-checks.md; the lemma names below refer
+to it.  Model (any IEEE 754 binary64 rounding mode, hence u = 2^-52 rather than
+2^-53): for x, y finite binary64 and op in {+, -, *, /, sqrt, fma}, the computed
+result is  (x op y)(1 + delta) + eps  with |delta| <= U, |eps| <= ETA, and eps = 0
+for + and - (Lemma M).  Every function below that returns "yes" re-checks
+finiteness; a NaN or overflow can only make a test fail.
+
+An Enc is a pair of float arrays (mid, rad) with rad >= 0, standing for the set
+of real arrays X with |X - mid| <= rad entrywise.  Each operation returns an Enc
+that contains the exact result for every choice of operands in its inputs
+(Lemmas A, P, G); radii are rounded upward by `up` (Lemma U).
+
+Two decisions are made here, each ending in an exact arb comparison:
+  positive_definite   lambda_min(X) > mu for every symmetric X in an Enc
+                      (floating-point Cholesky of mid - s I, Lemma C)
+  krawczyk_contains   K(X) in the interior of X (Krawczyk's test, Lemma K)
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from flint import arb
+
+U = 2.0 ** -52          # relative error of one rounding, any rounding mode
+ETA = 2.0 ** -1074      # absolute error of one underflowing * or /
+F = 1.0 + 2.0 ** -38    # Lemma U: covers (1 - U)^-(D + 2) for D <= MAX_DEPTH + 96
+TINY = 2.0 ** -1000     # Lemma U: covers every underflow loss of one operation
+MAX_DEPTH = 4000        # longest chain of roundings in one operation (inner dimensions)
+
+
+def up(x):
+    """fl(fl(x * F) + TINY): an upper bound of any nonnegative quantity that x
+    approximates from below with at most MAX_DEPTH + 96 roundings (Lemma U)."""
+    return x * F + TINY
+
+
+def float_above(x: arb) -> float:
+    """A binary64 number >= every point of the ball x (raises if none is finite)."""
+    top = x.upper()
+    f = float(top)
+    while math.isfinite(f) and not arb(f) >= top:
+        f = math.nextafter(f, math.inf)
+    if not math.isfinite(f):
+        raise ArithmeticError("ball is not finite")
+    return f
+
+
+def _finite(*arrays) -> None:
+    for a in arrays:
+        if not np.all(np.isfinite(a)):
+            raise ArithmeticError("float enclosure is not finite")
+
+
+class Enc:
+    """mid +- rad, entrywise (numpy float64 arrays of one shape)."""
+
+    __slots__ = ("mid", "rad")
+
+    def __init__(self, mid, rad):
+        self.mid, self.rad = mid, rad
+
+    @classmethod
+    def from_arbs(cls, values, shape) -> "Enc":
+        """Enclosure of arb balls (flat list, row-major): mid = float(ball midpoint),
+        rad = up(float(upper bound of |ball - mid|))  (Lemma A)."""
+        mids = [float(x.mid()) for x in values]
+        errs = [float((x - m).abs_upper()) for x, m in zip(values, mids)]
+        mid = np.array(mids, dtype=np.float64).reshape(shape)
+        rad = up(np.array(errs, dtype=np.float64).reshape(shape))
+        _finite(mid, rad)
+        return cls(mid, rad)
+
+    @classmethod
+    def exact(cls, mid) -> "Enc":
+        return cls(mid, np.zeros_like(mid))
+
+    def __getitem__(self, index) -> "Enc":
+        return Enc(self.mid[index], self.rad[index])
+
+    def transpose(self, *axes) -> "Enc":
+        return Enc(self.mid.transpose(*axes), self.rad.transpose(*axes))
+
+    def reshape(self, *shape) -> "Enc":
+        return Enc(self.mid.reshape(*shape), self.rad.reshape(*shape))
+
+    def __neg__(self) -> "Enc":
+        return Enc(-self.mid, self.rad)
+
+    def __add__(self, other: "Enc") -> "Enc":
+        """Lemma A: |x + y - fl(xm + ym)| <= xr + yr + 2U |fl(xm + ym)|."""
+        mid = self.mid + other.mid
+        return Enc(mid, up(self.rad + other.rad + 2 * U * np.abs(mid)))
+
+    def __sub__(self, other: "Enc") -> "Enc":
+        return self + (-other)
+
+    def __mul__(self, other: "Enc") -> "Enc":
+        """Lemma P: |x y - fl(xm ym)| <= |xm| yr + xr (|ym| + yr) + 2U |fl(xm ym)| + 2 ETA."""
+        mid = self.mid * other.mid
+        raw = np.abs(self.mid) * other.rad + self.rad * (np.abs(other.mid) + other.rad)
+        return Enc(mid, up(raw + 2 * U * np.abs(mid)))
+
+    def __matmul__(self, other: "Enc") -> "Enc":
+        """Lemma G: for A in self, B in other (inner dimension p),
+        |A B - fl(Am Bm)| <= |Am| (Br + g |Bm|) + Ar (|Bm| + Br) + 2 p ETA,  g = 2 p U >= gamma_p."""
+        p = self.mid.shape[-1]
+        if p > MAX_DEPTH:
+            raise ArithmeticError("inner dimension too large for the a-priori bound")
+        g = 2 * p * U
+        mid = self.mid @ other.mid
+        absb = np.abs(other.mid)
+        raw = np.abs(self.mid) @ (other.rad + g * absb) + self.rad @ (absb + other.rad)
+        return Enc(mid, up(raw))
+
+
+def symmetrised(E: Enc) -> Enc:
+    """For an Enc of matrices that are all symmetric: mid made exactly symmetric
+    by copying its upper triangle, rad = max(rad, rad^T).  Still an enclosure of
+    every symmetric member (|X_ij - mid_ji| = |X_ji - mid_ji| <= rad_ji)."""
+    upper = np.triu(E.mid)
+    mid = upper + np.triu(E.mid, 1).T
+    return Enc(mid, np.maximum(E.rad, E.rad.T))
+
+
+def row_sum_bounds(A) -> np.ndarray:
+    """Upper bounds of sum_j |A_ij| (Lemma U: at most ncols roundings)."""
+    if A.shape[1] > MAX_DEPTH:
+        raise ArithmeticError("matrix too large for the a-priori bound")
+    return up(np.abs(A).sum(axis=1))
+
+
+def positive_definite(H: Enc, mu: arb) -> bool:
+    """True only if lambda_min(X) > mu for every real symmetric X with
+    |X - H.mid| <= H.rad, where H.mid is exactly symmetric (Lemma C):
+
+      X - H.mid is symmetric with ||X - H.mid||_2 <= max_i sum_j H.rad_ij =: rho;
+      A = fl(H.mid - s I) has a floating-point Cholesky factor L, so
+      lambda_min(A) >= -beta,  beta = g (sum_j |A_jj| + N e)/(1 - g) + N e,
+      g = 2 (2N + 8) U,  e = 4 (N + 1 + max_j L_jj) ETA;
+      |(H.mid - s I) - A| <= 2U max_j |A_jj| on the diagonal, 0 elsewhere;
+    hence lambda_min(X) >= s - beta - 2U max_j |A_jj| - rho, and this bound is
+    compared with mu in arb (every float converts to arb exactly)."""
+    mid = H.mid
+    N = mid.shape[0]
+    if N > MAX_DEPTH // 2 or not mu > 0:
+        return False
+    try:
+        _finite(mid, H.rad)
+        rho = float(np.max(row_sum_bounds(H.rad)))
+        mu_f = float_above(mu)
+    except ArithmeticError:
+        return False
+    g = 2 * (2 * N + 8) * U
+    diag = np.diag(mid)
+    # the shift: a float guess, s ~ mu + rho + twice the expected Cholesky error
+    s = mu_f + rho + 4 * g * (float(np.abs(diag).sum()) + N * (mu_f + rho)) + 2.0 ** -900
+    A = mid.copy()
+    A[np.diag_indices(N)] = diag - s
+    try:
+        L = np.linalg.cholesky(A)
+    except np.linalg.LinAlgError:
+        return False
+    if not np.all(np.isfinite(L)):
+        return False
+    a_diag = np.abs(np.diag(A))
+    sum_a = float(up(a_diag.sum()))                 # >= sum_j |A_jj|
+    e = 4 * (arb(N) + 1 + arb(float(np.max(np.abs(np.diag(L)))))) * arb(ETA)
+    ga = arb(g)
+    beta = ga * (arb(sum_a) + N * e) / (1 - ga) + N * e
+    lower = arb(s) - beta - 2 * arb(U) * arb(float(np.max(a_diag))) - arb(rho)
+    return bool(lower > mu)
+
+
+def krawczyk_contains(y: list, J: Enc, r: arb) -> bool:
+    """True only if Krawczyk's test passes (Lemma K): y encloses g(c) (arb balls),
+    J encloses g'(x) for every x in X = c + [-r, r]^N, C = float inverse of J.mid
+    (any real C is allowed).  Proves, for every i,
+        |(C y)_i| + r sum_j |(I - C J)_ij| < r        for all J in the Enc,
+    by  |C y| <= up(|C| yu),  yu_i >= |y_i|,  and
+        sum_j |(I - C J)_ij| <= sum_j |Z_ij| + 2U |Z_ii| + (|C| (g |J.mid| 1 + J.rad 1))_i
+    with P = fl(C J.mid), Z = fl(I - P), g = 2 N U (Lemma G)."""
+    N = J.mid.shape[0]
+    if N > MAX_DEPTH or not r > 0:
+        return False
+    try:
+        _finite(J.mid, J.rad)
+        with np.errstate(all="ignore"):
+            C = np.linalg.inv(J.mid)
+        _finite(C)
+        yu = np.array([float_above(v.abs_upper()) for v in y])
+        r_f = float_above(r)
+    except (ArithmeticError, np.linalg.LinAlgError):
+        return False
+    absC = np.abs(C)
+    g = 2 * N * U
+    Z = -(C @ J.mid)
+    Z[np.diag_indices(N)] += 1.0
+    inner = up(g * row_sum_bounds(J.mid) + row_sum_bounds(J.rad))
+    rows = up(row_sum_bounds(Z) + 2 * U * np.abs(np.diag(Z)) + up(absC @ inner))
+    cy = up(absC @ yu)
+    bound = up(cy + r_f * rows)
+    if not np.all(np.isfinite(bound)):
+        return False
+    return bool(arb(float(np.max(bound))) < r)
+
+
+def hessian_enclosure(geo) -> Enc:
+    """The (n d) x (n d) Hessian on the box as an Enc, from a kernel.geometry.Geometry
+    (formulas in its module doc), assembled with Lemmas A, P, G; symmetrised."""
+    n, d, k = len(geo.U), len(geo.U[0]), len(geo.Vh)
+
+    def enc(rows, shape):
+        return Enc.from_arbs([x for row in rows for x in row], shape)
+
+    Um, Vh = enc(geo.U, (n, d)), enc(geo.Vh, (k, d))
+    alpha, beta, gamma = enc(geo.alpha, (n, n)), enc(geo.beta, (n, n)), enc(geo.gamma, (n, n))
+    K, KC = enc(geo.K, (n, n)), enc(geo.KC, (n, n))
+    T, TC = enc(geo.T, (n, k)), enc(geo.TC, (n, k))
+    half = arb(1) / 2
+    a = Enc.from_arbs([half + s for s in geo.S], (n,))
+    b = Enc.from_arbs([sg - s for sg, s in zip(geo.sigma, geo.S)], (n,))
+    # off-diagonal blocks, as an (n, d, n, d) array: [i, a, j, b]
+    P1 = Um[:, :, None, None] * Um[None, None, :, :]            # u_ia u_jb
+    Q = Um[:, :, None] * Um[:, None, :]                          # Q[i, a, b] = u_ia u_ib
+    sym = P1 + P1.transpose(2, 1, 0, 3)                          # u_ia u_jb + u_ja u_ib
+    own = Q[:, :, None, :] + Q.transpose(1, 0, 2)[None, :, :, :]  # u_ia u_ib + u_ja u_jb
+    eye = np.eye(d)
+    H = (beta[:, None, :, None] * sym - gamma[:, None, :, None] * own
+         + Enc(alpha.mid[:, None, :, None] * eye[None, :, None, :],
+               alpha.rad[:, None, :, None] * eye[None, :, None, :]))
+    # diagonal blocks (n, d, d)
+    p = KC @ Um + TC @ Vh
+    Vq = (Vh[:, :, None] * Vh[:, None, :]).reshape(k, d * d)
+    up_ = Um[:, :, None] * p[:, None, :]                         # u_ia p_ib
+    D = (Enc(a.mid[:, None, None] * eye, a.rad[:, None, None] * eye)
+         + b[:, None, None] * Q - (up_ + up_.transpose(0, 2, 1))
+         + (K @ Q.reshape(n, d * d)).reshape(n, d, d) + (T @ Vq).reshape(n, d, d))
+    idx = np.arange(n)
+    blocks = H[idx, :, idx, :] + D
+    H.mid[idx, :, idx, :] = blocks.mid
+    H.rad[idx, :, idx, :] = blocks.rad
+    H = H.reshape(n * d, n * d)
+    _finite(H.mid, H.rad)
+    return symmetrised(H)

@@ -1,0 +1,134 @@
+"""Pair geometry of all neurons at once, in arb: the scalars the Hessian is made of.
+
+Same mathematics as kernel.balls (docs/mathematics.md), organised so that the
+O(n d) and O(n^2) scalars are computed in arb and nothing of size (n d)^2 is:
+
+    U      unit rows u_i = w_i/|w_i|;  Vh: unit teacher rows vh_j = v_j/|v_j|
+    c, s, t   cos, sin and angle of (w_i, w_j) (i != j);  c', s', t' of (w_i, v_j)
+    alpha_ij = (pi - t_ij)/(2 pi)          beta_ij = 1/(2 pi s_ij)      gamma_ij = c_ij beta_ij
+    K_ij = |w_j| / (2 pi |w_i| s_ij)       T_ij = -|v_j| / (2 pi |w_i| s'_ij)
+    KC = K c,  TC = T c'     (elementwise)
+    S_i = sum_{j!=i} |w_j| s_ij/(2 pi |w_i|) - sum_j |v_j| s'_ij/(2 pi |w_i|)
+    sigma_i = sum_{j!=i} KC_ij c_ij + sum_j TC_ij c'_ij
+(alpha, beta, gamma, K, KC are 0 on the diagonal i = j.)
+
+In these terms (expand n = (vh - c ub)/s, m = (ub - c vh)/s in balls.h1, balls.h2):
+    H_ij = alpha_ij I + beta_ij (u_i u_j^T + u_j u_i^T) - gamma_ij (u_i u_i^T + u_j u_j^T),  i != j
+    H_ii = (1/2 + S_i) I + (sigma_i - S_i) u_i u_i^T - (u_i p_i^T + p_i u_i^T)
+           + sum_{j!=i} K_ij u_j u_j^T + sum_j T_ij vh_j vh_j^T,
+           p_i = sum_{j!=i} KC_ij u_j + sum_j TC_ij vh_j
+    M_ij = alpha_ij (i != j),  M_ii = 1/2 + S_i          (the d > k block)
+and for F and its gradient (balls.loss, balls.gradient, summed over pairs):
+    f(u, v) = |u||v| (s/(2 pi) + alpha c),   F = 1/2 sum_i |w_i|^2/2 + sum_{i<j} f(w_i, w_j)
+              - sum_{i,j} f(w_i, v_j) + 1/2 sum_i |v_i|^2/2 + sum_{i<j} f(v_i, v_j)
+    grad_{w_i} F = (1/2 + S_i) w_i + sum_{j!=i} alpha_ij w_j - sum_j alpha'_ij v_j,
+    i.e. grad F = M W - A' V  with A'_ij = (pi - t'_ij)/(2 pi)
+(the sum of sign |q| s/(2 pi) u_i over the pairs is S_i w_i).
+Every ball encloses its exact value for every W in the input balls; NotSmooth
+is raised unless every |w_i| > 0 and every sin > 0 is proved.
+"""
+from __future__ import annotations
+
+from flint import arb, arb_mat
+
+from .balls import NotSmooth, norm
+
+
+class Geometry:
+    """All pair scalars of (W, V) at the working precision (see module doc)."""
+
+    def __init__(self, W, V):
+        n, k = len(W), len(V)
+        pi = arb.pi()
+        pi2 = 2 * pi
+        self.w_norms = [norm(w) for w in W]
+        self.v_norms = [norm(v) for v in V]
+        self.U = [[x / r for x in w] for w, r in zip(W, self.w_norms)]
+        self.Vh = [[x / r for x in v] for v, r in zip(V, self.v_norms)]
+        Um, Vm = arb_mat(self.U), arb_mat(self.Vh)
+        Cww = Um * Um.transpose()
+        Cwv = Um * Vm.transpose()
+        zero = arb(0)
+        self.alpha = [[zero] * n for _ in range(n)]
+        self.beta = [[zero] * n for _ in range(n)]
+        self.gamma = [[zero] * n for _ in range(n)]
+        self.K = [[zero] * n for _ in range(n)]
+        self.KC = [[zero] * n for _ in range(n)]
+        self.T = [[zero] * k for _ in range(n)]
+        self.TC = [[zero] * k for _ in range(n)]
+        self.S = [zero] * n
+        self.sigma = [zero] * n
+        self.alpha_teacher = [[zero] * k for _ in range(n)]   # (pi - t'_ij)/(2 pi)
+        self.f_ww = zero          # sum_{i<j} f(w_i, w_j)
+        self.f_wv = zero          # sum_{i,j} f(w_i, v_j)
+        for i in range(n):
+            for j in range(i + 1, n):
+                c = Cww[i, j]
+                s, t = _sin_angle(c)
+                a, b = (pi - t) / pi2, 1 / (pi2 * s)
+                self.alpha[i][j] = self.alpha[j][i] = a
+                self.beta[i][j] = self.beta[j][i] = b
+                self.gamma[i][j] = self.gamma[j][i] = c * b
+                self.K[i][j] = b * self.w_norms[j] / self.w_norms[i]
+                self.K[j][i] = b * self.w_norms[i] / self.w_norms[j]
+                self.KC[i][j] = self.K[i][j] * c
+                self.KC[j][i] = self.K[j][i] * c
+                self.S[i] += self.w_norms[j] * s / (pi2 * self.w_norms[i])
+                self.S[j] += self.w_norms[i] * s / (pi2 * self.w_norms[j])
+                self.sigma[i] += self.KC[i][j] * c
+                self.sigma[j] += self.KC[j][i] * c
+                self.f_ww += self.w_norms[i] * self.w_norms[j] * (s / pi2 + a * c)
+            for j in range(k):
+                c = Cwv[i, j]
+                s, t = _sin_angle(c)
+                self.alpha_teacher[i][j] = a = (pi - t) / pi2
+                self.f_wv += self.w_norms[i] * self.v_norms[j] * (s / pi2 + a * c)
+                self.T[i][j] = -self.v_norms[j] / (pi2 * self.w_norms[i] * s)
+                self.TC[i][j] = self.T[i][j] * c
+                self.S[i] -= self.v_norms[j] * s / (pi2 * self.w_norms[i])
+                self.sigma[i] += self.TC[i][j] * c
+
+    def extra_dimension_block(self) -> arb_mat:
+        """M: M_ij = alpha_ij (i != j), M_ii = 1/2 + S_i (= balls.extra_dimension_block)."""
+        n = len(self.S)
+        M = arb_mat(self.alpha)
+        half = arb(1) / 2
+        for i in range(n):
+            M[i, i] = half + self.S[i]
+        return M
+
+
+def _sin_angle(c):
+    """(sin t, t) for cos t = c; NotSmooth unless sin t > 0 is proved."""
+    s2 = 1 - c * c
+    if not s2 > 0:
+        raise NotSmooth("two vectors may be parallel in the box")
+    return s2.sqrt(), c.acos()
+
+
+def pair_sum(P) -> arb:
+    """sum_{i<j} f(p_i, p_j) over the rows of P (NotSmooth as above)."""
+    norms = [norm(p) for p in P]
+    units = arb_mat([[x / r for x in p] for p, r in zip(P, norms)])
+    C = units * units.transpose()
+    pi2 = 2 * arb.pi()
+    total = arb(0)
+    for i in range(len(P)):
+        for j in range(i + 1, len(P)):
+            s, t = _sin_angle(C[i, j])
+            total += norms[i] * norms[j] * (s / pi2 + (arb.pi() - t) / pi2 * C[i, j])
+    return total
+
+
+def loss(W, V) -> arb:
+    """F(W) on the balls W (= balls.loss), see the module doc."""
+    geo = Geometry(W, V)
+    squares = sum((r * r for r in geo.w_norms + geo.v_norms), arb(0)) / 4
+    return squares + geo.f_ww - geo.f_wv + pair_sum(V)
+
+
+def gradient(W, V) -> list:
+    """grad F on the balls W (= balls.gradient): n rows of d balls, grad F = M W - A' V."""
+    geo = Geometry(W, V)
+    G = geo.extra_dimension_block() * arb_mat(W) - arb_mat(geo.alpha_teacher) * arb_mat(V)
+    return [[G[i, a] for a in range(G.ncols())] for i in range(G.nrows())]
