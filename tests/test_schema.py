@@ -49,7 +49,8 @@ def test_schema_is_valid_and_versioned(validator):
         assert branch["version"] == {"const": 1}
         assert branch["format"] == {"const": "certify/relu-spurious-minimum"}
     assert {b["$ref"] for b in schema["oneOf"]} == {"#/$defs/local_minimum_dense",
-                                                    "#/$defs/local_minimum_symmetric"}
+                                                    "#/$defs/local_minimum_symmetric",
+                                                    "#/$defs/saddle_dense"}
 
 
 def test_schema_ships_inside_the_package():
@@ -302,3 +303,55 @@ def test_symmetric_weaker_statement_is_valid(validator):
     obj["info"] = {"note": "x"}
     obj["claims"]["loss_upper"] = "1"
     assert validator.is_valid(obj) and verify_bytes(encode(obj)).accepted
+
+
+# ---------------------------------------------------------------------------
+# kind saddle (method dense): its own branch
+# ---------------------------------------------------------------------------
+def _kernel_reads_saddles() -> bool:
+    from certify.kernel import statement
+    return "saddle" in getattr(statement, "KINDS", ())
+
+
+@pytest.fixture(scope="module")
+def saddle_objects():
+    """Saddle certificates made by the producer from the k = 4 saddle of
+    tests/data/point (d_max = null and d_max = d)."""
+    if not _kernel_reads_saddles():
+        pytest.skip("the kernel does not read kind 'saddle' yet")
+    import numpy as np
+    from certify import objective, pipeline
+    point = ROOT / "tests" / "data" / "point" / "saddle_k4_n4.json"
+    if not point.exists():
+        pytest.skip("no saddle point in tests/data/point")
+    W = np.array(json.loads(point.read_text())["W"])
+    V = objective.identity_teacher(W.shape[0], W.shape[1])
+    return [pipeline.certify_point(W, V, d_max=d_max).obj for d_max in (None, W.shape[1])]
+
+
+def test_saddle_certificates_validate(validator, saddle_objects):
+    for obj in saddle_objects:
+        assert obj["kind"] == "saddle"
+        assert verify_bytes(encode(obj)).accepted
+        assert [e.message for e in validator.iter_errors(obj)] == []
+
+
+SADDLE_EDITS = {
+    "index_zero": lambda o: o["claims"].update(morse_index=0),
+    "index_string": lambda o: o["claims"].update(morse_index="2"),
+    "index_bool": lambda o: o["claims"].update(morse_index=True),
+    "index_missing": lambda o: o["claims"].pop("morse_index"),
+    "minimum_claim_name": lambda o: o["claims"].update(
+        hessian_min_eig_lower=o["claims"].pop("hessian_min_abs_eig_lower")),
+    "gap_zero": lambda o: o["claims"].update(hessian_min_abs_eig_lower="0"),
+    "method_symmetric": lambda o: o.update(method="symmetric"),
+    "kind_minimum": lambda o: o.update(kind="local_minimum"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SADDLE_EDITS))
+def test_saddle_branch_refuses_malformed_saddles(validator, saddle_objects, case):
+    obj = json.loads(json.dumps(saddle_objects[0]))
+    SADDLE_EDITS[case](obj)
+    assert not validator.is_valid(obj)
+    assert not verify_bytes(encode(obj)).accepted
