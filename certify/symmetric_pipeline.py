@@ -215,3 +215,202 @@ def certify_k_symmetric(k: int, prec: int = DEFAULT_PREC) -> Outcome:
 def certificate_name(outcome: Outcome) -> str:
     blocks = outcome.obj["blocks"]
     return f"k{outcome.k}_n{outcome.n}_" + "x".join(f"S{p}" for p in blocks) + "_sym.json"
+
+
+# ---------------------------------------------------------------------------
+# general block structures: reduced search, detection in dense points
+# ---------------------------------------------------------------------------
+def _phi_jet(blocks, theta):
+    with ctx.workprec(53):
+        return ks.block_loss(list(blocks), ks.jets(list(blocks), [arb(float(x)) for x in theta]))
+
+
+def reduced_minimise(blocks, theta0, iters: int = 100) -> tuple[np.ndarray, float]:
+    """Saddle-free damped Newton on phi (eigenvalues of the reduced Hessian replaced by
+    their absolute values, floored; backtracking on phi).  Returns (theta, |grad phi|)."""
+    theta = np.array(theta0, dtype=float)
+    gnorm = np.inf
+    for _ in range(iters):
+        try:
+            jet = _phi_jet(blocks, theta)
+        except ks.NotSmooth:
+            return theta, np.inf
+        g, H = _mid_matrix(jet.g)[:, 0], _mid_matrix(jet.h)
+        if not (np.all(np.isfinite(g)) and np.all(np.isfinite(H))):
+            return theta, np.inf
+        gnorm = float(np.linalg.norm(g))
+        if gnorm < 1e-13:
+            break
+        lam, Q = np.linalg.eigh(H)
+        step = -Q @ ((Q.T @ g) / np.maximum(np.abs(lam), 1e-8))
+        step *= min(1.0, 0.5 / max(np.linalg.norm(step), 1e-300))
+        phi0 = float(jet.v.mid())
+        for alpha in 0.5 ** np.arange(30):
+            try:
+                phi1 = float(_phi_jet(blocks, theta + alpha * step).v.mid())
+            except ks.NotSmooth:
+                continue
+            if not np.isfinite(phi1):
+                continue
+            if phi1 <= phi0 + 1e-4 * alpha * float(g @ step) or (lam[0] > 0 and alpha == 1.0):
+                break
+        theta = theta + alpha * step
+    return theta, gnorm
+
+
+def reduced_min_eigenvalue(blocks, theta) -> float:
+    with ctx.workprec(53):
+        H = _mid_matrix(ks.reduced_hessian(list(blocks), [arb(float(x)) for x in theta]))
+    return float(np.linalg.eigvalsh(H)[0])
+
+
+def block_starts(blocks, seed: int = 0, count: int = 16) -> list:
+    """Starts for the reduced search: diagonal -0.7 on the first block (the neurons
+    'apart'), +1 elsewhere, off-diagonal values ~ 1/k; plus seeded random variations."""
+    names = ks.parameter_names(blocks)
+    k = sum(blocks)
+    rng = np.random.default_rng(seed)
+    starts = []
+    for i in range(count):
+        theta = []
+        for kind, a, b in names:
+            if kind == "alpha":
+                x = (-0.7 if a == 0 else 1.0) if i % 2 == 0 else (-0.7 if a != len(blocks) - 1 else 1.0)
+            else:
+                x = 0.0
+            theta.append(x + (rng.normal() * (0.3 if kind == "alpha" else 1.5 / k) if i else 0.0))
+        starts.append(np.array(theta))
+    return starts
+
+
+def search_blocks(blocks, seed: int = 0, count: int = 8):
+    """The lowest-loss spurious local minimum found in the block ansatz (floats), as
+    (theta, loss, lambda_min), or None."""
+    best = None
+    for start in block_starts(blocks, seed, count):
+        theta, gnorm = reduced_minimise(blocks, start)
+        if not gnorm < 1e-10:
+            continue
+        loss = float(_phi_jet(blocks, theta).v.mid())
+        if loss < 1e-8:
+            continue
+        try:
+            lam = reduced_min_eigenvalue(blocks, theta)
+        except ks.NotSmooth:
+            continue
+        if lam > 1e-6 and (best is None or loss < best[1] - 1e-12):
+            best = (theta, loss, lam)
+    return best
+
+
+def detect_blocks(W: np.ndarray, tol: float = 1e-5):
+    """(blocks, theta, perm) with W[perm][:, col] ~ W(theta) for a Delta(prod S_pa)-fixed
+    form, or None.  Rows are matched to columns by largest |W_ij| (greedy), columns are
+    grouped by the diagonal value, then the fit is checked entrywise (floats)."""
+    k = W.shape[0]
+    if W.shape != (k, k):
+        return None
+    row_of = [None] * k
+    used = set()
+    for idx in np.argsort(-np.abs(W).ravel(), kind="stable"):
+        i, j = divmod(int(idx), k)
+        if row_of[j] is None and i not in used:
+            row_of[j] = i
+            used.add(i)
+    A = W[row_of]                                      # neuron j now sits on row j
+    diag = np.diag(A)
+    groups = []
+    for j in np.argsort(diag, kind="stable"):
+        if groups and abs(diag[j] - diag[groups[-1][0]]) < tol:
+            groups[-1].append(int(j))
+        else:
+            groups.append([int(j)])
+    groups.sort(key=len)
+    cols = [j for g in groups for j in g]
+    blocks = tuple(len(g) for g in groups)
+    if len(blocks) > ks.MAX_BLOCKS:
+        return None
+    B = A[np.ix_(cols, cols)]
+    theta = parameters_of(B, blocks)
+    if np.max(np.abs(B - embed(blocks, theta))) > tol:
+        return None
+    return blocks, theta, [row_of[c] for c in cols], cols
+
+
+def certify_dense_point(W: np.ndarray, prec: int = DEFAULT_PREC) -> Outcome:
+    """Detect the block structure of a dense candidate (n = k = d, teacher I) and certify
+    the G-fixed representative (the same point up to permuting neurons and coordinates)."""
+    found = detect_blocks(np.asarray(W, dtype=float))
+    if found is None:
+        raise NotCertified("no Delta(S_p1 x ... x S_pm) block structure (m <= %d) detected"
+                           % ks.MAX_BLOCKS)
+    blocks, theta, rows, cols = found
+    label = "x".join(f"S{p}" for p in blocks)
+    return certify_blocks(blocks, theta, prec, None,
+                          info={"found_by": "dense candidate, block structure detected",
+                                "symmetry": label})
+
+
+def run_symmetric(argv: list[str]) -> int:
+    """python -m certify symmetric --blocks 2,18 | CANDIDATE.json|.npy  [--out DIR] [--force]"""
+    import argparse
+    import json as _json
+    import sys
+    from pathlib import Path
+
+    from . import certificate
+    parser = argparse.ArgumentParser(prog="python -m certify symmetric", description=(
+        "Certify a spurious local minimum fixed by Delta(S_p1 x ... x S_pm) (n = k = d, teacher I) "
+        "with the symmetry-reduced method: either search the block ansatz (--blocks) or detect "
+        "the block structure of a dense candidate (JSON {\"W\": [[...]]} or .npy)."))
+    parser.add_argument("candidate", nargs="?", type=Path)
+    parser.add_argument("--blocks", help="block sizes, e.g. 2,18 or 6,1,13")
+    parser.add_argument("--prec", type=int, default=DEFAULT_PREC)
+    parser.add_argument("--out", type=Path, default=Path("certificates") / "symmetric")
+    parser.add_argument("--force", action="store_true")
+    args = parser.parse_args(argv)
+    if (args.candidate is None) == (args.blocks is None) or not 64 <= args.prec <= 2048:
+        parser.error("give exactly one of CANDIDATE or --blocks (and --prec in 64..2048)")
+    try:
+        if args.blocks:
+            try:
+                blocks = tuple(int(x) for x in args.blocks.split(","))
+            except ValueError:
+                parser.error(f"--blocks: not a list of integers: {args.blocks!r}")
+            if not 1 <= len(blocks) <= ks.MAX_BLOCKS or min(blocks) < 1 or sum(blocks) > ks.MAX_K:
+                parser.error(f"--blocks: 1..{ks.MAX_BLOCKS} positive sizes, sum <= {ks.MAX_K}")
+            found = search_blocks(blocks)
+            if found is None:
+                print(f"NOT CERTIFIED: no spurious local minimum found in the {blocks} ansatz",
+                      file=sys.stderr)
+                return 1
+            outcome = certify_blocks(blocks, found[0], args.prec, None, info={
+                "found_by": "block ansatz search, reduced Newton",
+                "symmetry": "x".join(f"S{p}" for p in blocks)})
+        else:
+            try:
+                if args.candidate.suffix == ".npy":
+                    W = np.load(args.candidate, allow_pickle=False)
+                else:
+                    W = np.array(_json.loads(args.candidate.read_text())["W"], dtype=float)
+                if W.ndim != 2 or not np.all(np.isfinite(W)):
+                    raise ValueError("W must be a finite 2-D array")
+            except (OSError, ValueError, KeyError, TypeError) as err:
+                print(f"UNUSABLE {args.candidate}: {err}", file=sys.stderr)
+                return 2
+            outcome = certify_dense_point(W, args.prec)
+    except NotCertified as err:
+        print(f"NOT CERTIFIED: {err}", file=sys.stderr)
+        return 1
+    path = args.out / certificate_name(outcome)
+    try:
+        data, changed = certificate.write(outcome.obj, path, force=args.force)
+    except certificate.WouldOverwrite as err:
+        print(str(err), file=sys.stderr)
+        return 1
+    claims = outcome.obj["claims"]
+    print(f"certified blocks {outcome.obj['blocks']}: loss >= "
+          f"{dyadic.to_arb(claims['loss_lower']).mid().str(12, radius=False)}, lambda_min > "
+          f"{dyadic.to_arb(claims['hessian_min_eig_lower']).mid().str(7, radius=False)} -> {path}"
+          f"{'' if changed else ' (unchanged)'}")
+    return 0

@@ -26,8 +26,8 @@ from certify.kernel.verify import canonical_bytes, verify_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 SYM_DIR = ROOT / "certificates" / "symmetric"
-STRUCTURES = [(1, 5), (2, 4), (3, 3), (1, 2, 3), (6, 1, 3), (1, 1, 4), (2, 2, 2), (4, 7), (1, 11), (5,),
-              (1, 2, 3, 4)]
+STRUCTURES = [(1, 5), (2, 4), (3, 3), (1, 2, 3), (6, 1, 3), (1, 1, 4), (2, 2, 2), (4, 7), (1, 11), (5,)]
+SLOW = pytest.mark.slow
 
 
 def random_point(blocks, seed):
@@ -50,7 +50,7 @@ def same_set(a, b, tol):
 # ---------------------------------------------------------------------------
 # reduced formulas against the dense objective
 # ---------------------------------------------------------------------------
-@pytest.mark.parametrize("blocks", STRUCTURES, ids=str)
+@pytest.mark.parametrize("blocks", STRUCTURES + [pytest.param((1, 2, 3, 4), marks=SLOW)], ids=str)
 def test_reduced_quantities_match_dense(blocks):
     k = sum(blocks)
     theta = random_point(blocks, sum(blocks) * 7 + len(blocks))
@@ -92,7 +92,7 @@ def test_reduced_hessian_is_not_trivially_the_ansatz_hessian():
     assert not same_set(dense, trivial, 1e-6)                          # ... not all of it
 
 
-@pytest.mark.parametrize("k", [6, 8, 12, 20])
+@pytest.mark.parametrize("k", [6, 8, 12, pytest.param(20, marks=SLOW)])
 def test_minimum_smallest_eigenvalue_matches_dense(k):
     found = search.find_symmetric_minimum(k)
     with ctx.workprec(128):
@@ -144,7 +144,8 @@ def isotypic_decomposition(blocks):
     return out
 
 
-@pytest.mark.parametrize("blocks", STRUCTURES + [(1, 1), (2,), (1, 3), (3, 1, 1), (2, 5, 9), (1, 999)],
+@pytest.mark.parametrize("blocks", STRUCTURES + [(1, 2, 3, 4), (1, 1), (2,), (1, 3), (3, 1, 1), (2, 5, 9),
+                                    (1, 999)],
                          ids=str)
 def test_isotypic_dimensions_add_up(blocks):
     k = sum(blocks)
@@ -346,16 +347,50 @@ def test_verifier_never_raises_on_mutated_symmetric_bytes(k8):
     assert not verdict_of(huge).accepted
 
 
-def test_general_block_structure_certificate():
-    """A (2, k-2) critical point found by reduced Newton from a perturbed (1, k-1) guess is
-    either certified (then it verifies) or refused with a reason; no silent acceptance."""
-    blocks = (1, 2, 5)
-    start = random_point(blocks, 11)
-    try:
-        outcome = sp.certify_blocks(blocks, start)
-    except sp.NotCertified:
-        return
-    assert verdict_of(outcome.obj).accepted
+# float starts found by symmetric_pipeline.search_blocks (Newton refines them)
+GENERAL_MINIMA = {
+    (2, 8): [-0.72984044, 0.1532647, 0.13551928, 0.19101235, 0.99756356, -0.03741234],
+    (6, 1, 13): [-0.85744208, 0.08470826, 0.06878025, 0.06878025, 0.10029913, 0.99961682,
+                 -0.0314002, 0.10029913, -0.0314002, 0.99961682, -0.0314002],
+}
+
+
+@pytest.mark.parametrize("blocks", [(2, 8), pytest.param((6, 1, 13), marks=SLOW)], ids=str)
+def test_general_block_structures_are_certified(blocks):
+    outcome = sp.certify_blocks(blocks, GENERAL_MINIMA[blocks])
+    obj = outcome.obj
+    assert verdict_of(obj).accepted and obj["blocks"] == list(blocks)
+    k = sum(blocks)
+    theta = [float(dyadic.to_arb(x).mid()) for x in obj["box"]["centre"]]
+    W = sp.embed(blocks, theta)
+    assert np.max(np.abs(objective.gradient(W, np.eye(k)))) < 1e-12      # dense: critical
+    lam = np.linalg.eigvalsh(objective.hessian(W, np.eye(k)))[0]
+    mu = float(dyadic.to_arb(obj["claims"]["hessian_min_eig_lower"]).mid())
+    assert 0 < mu < lam < mu * (1 + 1e-5)
+    # the same numbers with the blocks in another order are not a critical point
+    swapped = copy.deepcopy(obj)
+    swapped["blocks"] = list(reversed(blocks))
+    assert not verdict_of(swapped).accepted
+
+
+def test_block_structure_is_detected_in_a_permuted_dense_point(tmp_path):
+    blocks = (2, 8)
+    W = sp.embed(blocks, GENERAL_MINIMA[blocks])
+    rng = np.random.default_rng(5)
+    perm, rows = rng.permutation(10), rng.permutation(10)
+    dense = W[np.ix_(perm, perm)][rows]             # relabel coordinates, then shuffle neurons
+    found = sp.detect_blocks(dense)
+    assert found is not None and found[0] == blocks
+    assert sp.detect_blocks(dense + 1e-3 * rng.normal(size=dense.shape)) is None
+    from certify.__main__ import main
+    cand = tmp_path / "cand.json"
+    cand.write_text(json.dumps({"k": 10, "W": dense.tolist()}))
+    assert main(["symmetric", str(cand), "--out", str(tmp_path)]) == 0
+    assert verify_bytes((tmp_path / "k10_n10_S2xS8_sym.json").read_bytes()).accepted
+    (tmp_path / "bad.json").write_text("{")
+    assert main(["symmetric", str(tmp_path / "bad.json"), "--out", str(tmp_path)]) == 2
+    with pytest.raises(SystemExit):
+        main(["symmetric", "--blocks", "1,x"])
 
 
 def test_cli_uses_symmetric_method_beyond_dense_limit(tmp_path):
