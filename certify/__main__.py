@@ -1,10 +1,14 @@
-"""Command line: parse arguments, call the pipeline or the verifier, print, exit.
+"""certify: machine-checked spurious local minima of two-layer ReLU networks.
 
     python -m certify k=6 [k=6..20 | k=6,8,12] [--prec BITS] [--out DIR] [--force] [--jobs N]
     python -m certify k=1000 [--method dense|symmetric]   (k > 40: symmetry-reduced, blocks (1, k-1))
     python -m certify symmetric --blocks 2,18 | cand.json   (other block structures, reduced)
     python -m certify verify [PATH ...]      (files or folders; default certificates/)
-    python -m certify <subcommand> --help   (subcommands: see SUBCOMMANDS below)
+    python -m certify table [--latex | --markdown | --csv] [PATH ...]   (one row per certificate, re-verified)
+    python -m certify report [--out DIR] [PATH ...]   (plots, PNG and PDF; needs matplotlib)
+    python -m certify census k=6..20 [--runs N] [--seed S] [--n k,k+1,k+2]   (gradient-descent census)
+    python -m certify SUBCOMMAND --help     (all options of a subcommand)
+    python -m certify --version
 
 Exit codes: 0 success; 1 a claim was refused / could not be certified;
 2 unreadable input or bad usage.
