@@ -1,6 +1,8 @@
 """certify: machine-checked spurious local minima of two-layer ReLU networks.
 
     python -m certify k=6 [k=6..20 | k=6,8,12] [--prec BITS] [--out DIR] [--force] [--jobs N]
+    python -m certify k=8 n=9 [n=k+1,k+2]   (n > k students: search, certify minima and saddles)
+    python -m certify point candidate.json [--out cert.json]   (certify a given point)
     python -m certify k=1000 [--method dense|symmetric]   (k > 40: symmetry-reduced, blocks (1, k-1))
     python -m certify symmetric --blocks 2,18 | cand.json   (other block structures, reduced)
     python -m certify verify [PATH ...]      (files or folders; default certificates/)
@@ -80,7 +82,8 @@ def run_certify(argv: list[str]) -> int:
         "Find, refine and prove the lowest-loss spurious local minimum for each k "
         "(n = k neurons, teacher = first k rows of I_d), valid for every d >= k; "
         "writes one certificate per k."))
-    parser.add_argument("ks", nargs="+", metavar="k=SPEC", help="k=6, k=6..20 or k=6,8,12")
+    parser.add_argument("ks", nargs="+", metavar="k=SPEC", help="k=6, k=6..20 or k=6,8,12 "
+                        "[n=9 | n=k+1,k+2: over-parameterised students, minima and saddles]")
     parser.add_argument("--prec", type=int, default=128, help="arb precision in bits (default 128)")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default certificates/, "
                         "certificates/symmetric/ for the symmetric method)")
@@ -90,12 +93,20 @@ def run_certify(argv: list[str]) -> int:
                         help=f"dense (default for k <= {MAX_K}) or symmetric (block-reduced, "
                              f"blocks (1, k-1); always used for k > {MAX_K})")
     args = parser.parse_args(argv)
+    # n=9 / n=k+1 (over-parameterised students): search + certify in certify.point
+    n_specs = [spec for spec in args.ks if spec.startswith("n=")]
+    args.ks = [spec for spec in args.ks if not spec.startswith("n=")]
     try:
-        ks = parse_k_values(args.ks, MAX_K if args.method == "dense" else MAX_K_SYMMETRIC)
+        ks = parse_k_values(args.ks, MAX_K if n_specs or args.method == "dense" else MAX_K_SYMMETRIC)
         if not 64 <= args.prec <= 2048:
             raise UsageError("--prec must be in 64..2048")
     except UsageError as err:
         parser.error(str(err))
+    if n_specs and args.out is None:
+        args.out = DEFAULT_DIR
+    if n_specs:
+        from .point import run_overparameterised
+        return run_overparameterised(ks, "n=" + ",".join(spec[2:] for spec in n_specs), args)
     from . import certificate, pipeline
     from .display import decimal
 
@@ -187,6 +198,7 @@ def run_verify(argv: list[str]) -> int:
 # Each lives in its own module so that commands stay independent.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "symmetric": (".symmetric_pipeline", "run_symmetric"),
+    "point": (".point", "run_point"),
     "table": (".table", "run_table"),
     "report": (".report", "run_report"),
 }

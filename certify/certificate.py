@@ -15,11 +15,11 @@ from .kernel.verify import canonical_bytes
 
 
 def to_object(statement: Statement, info: dict | None = None) -> dict:
-    """The JSON object of a statement (kind local_minimum, dense method)."""
+    """The JSON object of a statement (its kind, dense method)."""
     obj = {
         "format": FORMAT,
         "version": VERSION,
-        "kind": "local_minimum",
+        "kind": statement.kind,
         "method": "dense",
         "k": statement.k,
         "n": statement.n,

@@ -13,13 +13,14 @@ import numpy as np
 from flint import arb, ctx
 
 from . import certificate, objective, refine
-from .kernel import balls, dyadic, prove
+from .kernel import dyadic, geometry, prove
 from .kernel.statement import EXTRA_CLAIM, Statement
 
 DEFAULT_PREC = 128
 LOSS_BITS = 64          # significant bits of the stated loss bounds
 EIG_BITS = 24           # significant bits of the stated eigenvalue bounds
 EIG_MARGIN = 2.0 ** -20  # relative gap between the float eigenvalue and the claim
+SINGULAR_EIG = 1e-9     # |float eigenvalue| below this: the Hessian is treated as singular
 
 
 class NotCertified(RuntimeError):
@@ -41,9 +42,28 @@ def eigen_claim(eigenvalues: np.ndarray) -> str:
     return dyadic.round_arb(arb(lam - EIG_MARGIN * abs(lam) - 2.0 ** -40), EIG_BITS, "down")
 
 
+def hessian_claims(Wf: np.ndarray, V: np.ndarray) -> tuple[str, dict]:
+    """(kind, claims about the Hessian) as the float spectrum at Wf suggests:
+    a local minimum if every eigenvalue is positive, else a saddle of that
+    Morse index.  Raises NotCertified if an eigenvalue is (numerically) zero."""
+    eigenvalues = np.linalg.eigvalsh(objective.hessian(Wf, V))
+    if not np.all(np.isfinite(eigenvalues)):
+        raise NotCertified("the float Hessian is not finite")
+    smallest = float(np.min(np.abs(eigenvalues)))
+    if smallest < SINGULAR_EIG:
+        raise NotCertified(f"the Hessian is singular at the point (an eigenvalue is {smallest:.2g}); "
+                           "a degenerate critical point cannot be certified")
+    index = int(np.sum(eigenvalues < 0))
+    if index == 0:
+        return "local_minimum", {"hessian_min_eig_lower": eigen_claim(eigenvalues)}
+    if index == eigenvalues.size:
+        raise NotCertified("every Hessian eigenvalue is negative (a local maximum?)")
+    return "saddle", {"morse_index": index, "hessian_min_abs_eig_lower": eigen_claim(np.abs(eigenvalues))}
+
+
 def propose_statement(centre, V: np.ndarray, radius_exp: int, prec: int, d_max) -> Statement:
     """Statement with claims computed from the centre (loss on the box in arb,
-    eigenvalues in floats).  Nothing is proved here."""
+    eigenvalues in floats; kind from the float Hessian).  Nothing is proved here."""
     n, d = len(centre), len(centre[0])
     centre_str = tuple(tuple(dyadic.format_dyadic(m, e) for m, e in row) for row in centre)
     teacher = certificate.teacher_strings(V)
@@ -51,23 +71,29 @@ def propose_statement(centre, V: np.ndarray, radius_exp: int, prec: int, d_max) 
     draft = Statement(V.shape[0], n, d, d_max, teacher, centre_str, radius, prec, {})
     with ctx.workprec(prec):
         W, Va, _, _ = prove.box_balls(draft)
-        F = balls.loss(W, Va)
+        F = geometry.loss(W, Va)
         loss_lower = dyadic.round_arb(F, LOSS_BITS, "down")
         loss_upper = dyadic.round_arb(F, LOSS_BITS, "up")
     Wf = np.array([[float(m) * 2.0 ** e for m, e in row] for row in centre])
-    claims = {
-        "loss_lower": loss_lower,
-        "loss_upper": loss_upper,
-        "hessian_min_eig_lower": eigen_claim(np.linalg.eigvalsh(objective.hessian(Wf, V))),
-    }
+    kind, claims = hessian_claims(Wf, V)
+    claims.update(loss_lower=loss_lower, loss_upper=loss_upper)
     if d_max is None or d_max > d:
-        claims[EXTRA_CLAIM] = eigen_claim(np.linalg.eigvalsh(objective.extra_dimension_block(Wf, V)))
-    return Statement(V.shape[0], n, d, d_max, teacher, centre_str, radius, prec, claims)
+        extra = np.linalg.eigvalsh(objective.extra_dimension_block(Wf, V))
+        if not float(np.min(extra)) > SINGULAR_EIG:
+            raise NotCertified(f"the extra-dimension matrix M has smallest eigenvalue {float(np.min(extra)):.3g} "
+                               f"<= 0, so the point is not the same kind of critical point for d' > {d}; "
+                               f"certify with d_max = d instead")
+        claims[EXTRA_CLAIM] = eigen_claim(extra)
+    return Statement(V.shape[0], n, d, d_max, teacher, centre_str, radius, prec, claims, kind)
 
 
 def certify_point(W0: np.ndarray, V: np.ndarray, prec: int = DEFAULT_PREC, d_max=None,
                   info: dict | None = None) -> Outcome:
     """Refine W0, choose a box, state the claims and prove them with the kernel.
+    Certifies a local minimum or a saddle (with its Morse index), whichever the
+    float Hessian at the refined point indicates: Outcome.obj["kind"].  Raises
+    NotCertified with the reason otherwise (Newton failed, singular Hessian,
+    a proof failed).  A local minimum must have a proved loss > 0 (spurious).
     The box radius starts at 2^-(prec - 28) and grows by 2^16 while Krawczyk fails."""
     k, (n, d) = V.shape[0], W0.shape
     seconds = {}
@@ -85,7 +111,10 @@ def certify_point(W0: np.ndarray, V: np.ndarray, prec: int = DEFAULT_PREC, d_max
         if not failed:
             break
         if [r.claim for r in failed] != ["critical"]:
-            raise NotCertified("; ".join(f"{r.claim}: {r.detail}" for r in failed))
+            reason = "; ".join(f"{r.claim}: {r.detail}" for r in failed)
+            if statement.kind == "local_minimum" and "loss" in [r.claim for r in failed]:
+                reason += " (a local minimum needs a proved loss > 0; a global minimum has loss 0)"
+            raise NotCertified(reason)
     else:
         raise NotCertified("Krawczyk failed for every radius tried")
     seconds["prove"] = time.perf_counter() - t0
@@ -108,4 +137,6 @@ def certify_k(k: int, prec: int = DEFAULT_PREC) -> Outcome:
 
 def certificate_name(outcome: Outcome) -> str:
     label = outcome.obj.get("info", {}).get("symmetry", "min")
+    if outcome.obj.get("kind") == "saddle":
+        label = f"saddle{outcome.obj['claims']['morse_index']}" + ("" if label == "min" else f"_{label}")
     return f"k{outcome.k}_n{outcome.n}_{label}.json"

@@ -133,8 +133,9 @@ def format_problem(obj) -> str | None:
         return "format"
     if not _is_int(obj["version"]) or obj["version"] != 1:
         return "version"
-    if obj["kind"] != "local_minimum" or type(obj["kind"]) is not str:
+    if type(obj["kind"]) is not str or obj["kind"] not in ("local_minimum", "saddle"):
         return "kind"
+    saddle = obj["kind"] == "saddle"
     if obj["method"] != "dense" or type(obj["method"]) is not str:
         return "method"
     k, n, d, d_max, prec = obj["k"], obj["n"], obj["d"], obj["d_max"], obj["prec"]
@@ -160,17 +161,20 @@ def format_problem(obj) -> str | None:
     if r is None or r <= 0:
         return "radius"
     claims = obj["claims"]
-    want = {"loss_lower", "loss_upper", "hessian_min_eig_lower"}
+    hessian_key = "hessian_min_abs_eig_lower" if saddle else "hessian_min_eig_lower"
+    want = {"loss_lower", "loss_upper", hessian_key} | ({"morse_index"} if saddle else set())
     if d_max is None or d_max > d:
         want.add("extra_min_eig_lower")
     if not isinstance(claims, dict) or set(claims) != want:
         return "claim keys"
-    values = {key: strict_fraction(v) for key, v in claims.items()}
+    if saddle and not (_is_int(claims["morse_index"]) and 1 <= claims["morse_index"] <= n * d - 1):
+        return "morse_index"
+    values = {key: strict_fraction(v) for key, v in claims.items() if key != "morse_index"}
     if any(v is None for v in values.values()):
         return "claim numbers"
-    if values["loss_lower"] <= 0:
+    if not saddle and values["loss_lower"] <= 0:
         return "loss_lower <= 0"
-    if values["hessian_min_eig_lower"] <= 0:
+    if values[hessian_key] <= 0:
         return "hessian claim <= 0"
     if values.get("extra_min_eig_lower", 1) <= 0:
         return "extra claim <= 0"
@@ -335,6 +339,8 @@ def _judge(ref: Reference, obj: dict) -> tuple[str, str]:
     problem = format_problem(obj)
     if problem:
         return "false", f"malformed: {problem}"
+    if obj["kind"] != "local_minimum":
+        return "undecided", "saddle statements are judged in tests/test_point.py"
     same_shape = all(obj[key] == ref.obj[key] for key in ("k", "n", "d"))
     V = [[frac(x) for x in row] for row in obj["teacher"]]
     c = [[frac(x) for x in row] for row in obj["box"]["centre"]]

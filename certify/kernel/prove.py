@@ -9,6 +9,10 @@ For the box X = {W : |W_ia - c_ia| <= r} of a Statement, with teacher V:
                [W*, 0] is a strict local minimum for every input dimension >= d;
   loss         loss_lower <= F(W) <= loss_upper on X, and loss_lower > 0,
                so F(W*) > 0 = inf F: the minimum is spurious.
+Kind "saddle" (kernel.inertia): instead of `hessian`,
+  index        every H(W), W in X, has no eigenvalue in [-mu, mu] (mu =
+               hessian_min_abs_eig_lower > 0) and exactly morse_index negative
+               ones; and `loss` without the sign condition on loss_lower.
 Floats enter only as preconditioners (kernel.preconditioners); every "yes"
 is an arb comparison that is true only when certain.
 
@@ -24,7 +28,7 @@ from dataclasses import dataclass
 
 from flint import arb, arb_mat, ctx
 
-from . import balls, dyadic, fastfloat, geometry, krawczyk, posdef, preconditioners
+from . import balls, dyadic, fastfloat, geometry, inertia, krawczyk, posdef, preconditioners
 from .statement import EXTRA_CLAIM, Statement
 
 MATRIX_PREC = 53
@@ -101,12 +105,33 @@ def prove_positive_definite(H, mu: arb, name: str) -> ClaimResult:
     return ClaimResult(name, False, "could not prove lambda_min > claimed bound on the box")
 
 
-def prove_loss(W, V, lower: arb, upper: arb) -> ClaimResult:
+def prove_morse_index(H: arb_mat, mu: arb, index: int) -> ClaimResult:
+    """Every symmetric matrix in H has exactly `index` negative eigenvalues and
+    none in [-mu, mu], with mu > 0 (kernel.inertia)."""
+    if H is None:
+        return ClaimResult("index", False, "no enclosure of the Hessian on the box")
+    if not mu > 0:
+        return ClaimResult("index", False, "claimed eigenvalue gap is not positive")
+    try:
+        _, Q = preconditioners.approximate_eigenvectors(H)
+    except ArithmeticError as err:
+        return ClaimResult("index", False, str(err))
+    proved = inertia.certified_index(H, mu, Q)
+    if proved is None:
+        return ClaimResult("index", False, "could not prove that no eigenvalue lies in [-mu, mu] on the box")
+    if proved != index:
+        return ClaimResult("index", False, f"the Morse index is {proved}, not the claimed {index}")
+    return ClaimResult("index", True, f"Morse index {index}, no eigenvalue in "
+                                      f"[-{mu.mid().str(10, radius=False)}, {mu.mid().str(10, radius=False)}] on the box")
+
+
+def prove_loss(W, V, lower: arb, upper: arb, spurious: bool = True) -> ClaimResult:
+    """lower <= F <= upper on the box (and lower > 0 when `spurious`)."""
     F = geometry.loss(W, V)
-    if not lower > 0:
+    if spurious and not lower > 0:
         return ClaimResult("loss", False, "claimed loss lower bound is not positive")
     if lower <= F and F <= upper:
-        return ClaimResult("loss", True, f"F in {F.str(12)} on the box, > 0")
+        return ClaimResult("loss", True, f"F in {F.str(12)} on the box" + (", > 0" if spurious else ""))
     return ClaimResult("loss", False, f"F on the box is {F.str(12)}, not inside the claimed bounds")
 
 
@@ -133,7 +158,9 @@ def prove_critical_point(grad, r: arb, H) -> ClaimResult:
 
 def prove(statement: Statement) -> list[ClaimResult]:
     """Every claim of the statement, each proved or refused, in order."""
-    claims = {key: dyadic.to_arb(value) for key, value in statement.claims.items()}
+    claims = {key: value if type(value) is int else dyadic.to_arb(value)
+              for key, value in statement.claims.items()}
+    saddle = statement.kind == "saddle"
     with ctx.workprec(statement.prec):
         W, V, centre, r = box_balls(statement)
     try:
@@ -146,13 +173,16 @@ def prove(statement: Statement) -> list[ClaimResult]:
         return [ClaimResult("smooth", False, str(err))]
     try:
         with ctx.workprec(statement.prec):
-            loss = prove_loss(W, V, claims["loss_lower"], claims["loss_upper"])
+            loss = prove_loss(W, V, claims["loss_lower"], claims["loss_upper"], spurious=not saddle)
             grad = geometry.gradient(centre, V)
     except balls.NotSmooth as err:   # cannot happen after the pass above; refuse anyway
         return [ClaimResult("smooth", False, str(err))]
     results = [ClaimResult("smooth", True, "no zero neuron, no parallel pair on the box"), loss]
     with ctx.workprec(MATRIX_PREC):
-        results.append(prove_positive_definite(H, claims["hessian_min_eig_lower"], "hessian"))
+        if saddle:
+            results.append(prove_morse_index(H.arb(), claims["hessian_min_abs_eig_lower"], claims["morse_index"]))
+        else:
+            results.append(prove_positive_definite(H, claims["hessian_min_eig_lower"], "hessian"))
         if M is not None:
             results.append(prove_positive_definite(M, claims[EXTRA_CLAIM], "extra_dims"))
         results.append(prove_critical_point(grad, r, H))

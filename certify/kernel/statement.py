@@ -13,7 +13,7 @@ from . import dyadic
 
 FORMAT = "certify/relu-spurious-minimum"
 VERSION = 1
-KINDS = ("local_minimum",)
+KINDS = ("local_minimum", "saddle")
 METHODS = ("dense",)
 MAX_VARIABLES = 1600          # n * d for the dense method (k = 40): bounds time and memory
 PREC_RANGE = (64, 2048)       # working precision of arb, in bits
@@ -21,6 +21,8 @@ TOP_KEYS = {"format", "version", "kind", "method", "k", "n", "d", "d_max",
             "teacher", "prec", "box", "claims", "software"}
 OPTIONAL_TOP_KEYS = {"info"}   # free text for humans; never read by the kernel
 BASE_CLAIMS = {"loss_lower", "loss_upper", "hessian_min_eig_lower"}
+SADDLE_CLAIMS = {"loss_lower", "loss_upper", "hessian_min_abs_eig_lower", "morse_index"}
+INTEGER_CLAIMS = {"morse_index"}   # JSON integers; every other claim is a dyadic string
 EXTRA_CLAIM = "extra_min_eig_lower"
 
 
@@ -45,7 +47,8 @@ class Statement:
     centre: tuple           # n rows of d dyadic strings
     radius: str
     prec: int
-    claims: dict            # claim name -> dyadic string
+    claims: dict            # claim name -> dyadic string (morse_index: int)
+    kind: str = "local_minimum"   # or "saddle": nondegenerate critical point of index morse_index
 
     @property
     def covers_extra_dimensions(self) -> bool:
@@ -129,12 +132,15 @@ def read_statement(obj) -> Statement:
     if not _exact(radius) > 0:
         raise FormatError("box.radius", "must be positive")
     claims = obj["claims"]
-    expected = BASE_CLAIMS | ({EXTRA_CLAIM} if d_max is None or d_max > d else set())
+    base = SADDLE_CLAIMS if obj["kind"] == "saddle" else BASE_CLAIMS
+    expected = base | ({EXTRA_CLAIM} if d_max is None or d_max > d else set())
     if not isinstance(claims, dict) or set(claims) != expected:
-        raise FormatError("claims", f"must have exactly the keys {sorted(expected)}")
-    claims = {key: _dyadic(value, f"claims.{key}") for key, value in claims.items()}
+        raise FormatError("claims", f"must have exactly the keys {sorted(expected)} "
+                                    f"for kind {obj['kind']!r} and d_max {d_max}")
+    claims = {key: _int(claims, key, 1, n * d - 1) if key in INTEGER_CLAIMS
+              else _dyadic(value, f"claims.{key}") for key, value in claims.items()}
     for key in ("software", "info"):
         value = obj.get(key, {})
         if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
             raise FormatError(key, "must be an object of strings")
-    return Statement(k, n, d, d_max, teacher, centre, radius, prec, claims)
+    return Statement(k, n, d, d_max, teacher, centre, radius, prec, claims, obj["kind"])
