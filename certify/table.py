@@ -33,6 +33,7 @@ from .kernel import dyadic
 EXIT_OK, EXIT_REFUSED, EXIT_UNUSABLE = 0, 1, 2
 DEFAULT_DIR = Path("certificates")
 SHORT_HASH = 16           # hex digits of SHA-256 shown (64 in --csv)
+LATEX_HASH = 12           # in --latex, so that the table fits a standard article's width
 LOSS_DIGITS = 12          # significant digits of the loss enclosure
 EIG_DIGITS = 7            # significant digits of eigenvalue bounds
 RADIUS_DIGITS = 3
@@ -145,13 +146,17 @@ class Row:
         if not isinstance(d, int):
             return DASH
         ge, le = (r"\ge ", r"\le ") if latex else (">= ", "<= ")
+        if latex:      # the column header is $d$
+            if d_max is None:
+                return f"${ge}{d}$"
+            return f"${d}$" if d_max == d else f"${d}$--${d_max}$"
         if d_max is None:
             text = f"d {ge}{d}"
         elif d_max == d:
             text = f"d = {d}"
         else:
             text = f"{d} {le}d {le}{d_max}"
-        return f"${text}$" if latex else text
+        return text
 
     def symmetry(self) -> str:
         label = self.get("info", "symmetry")
@@ -363,20 +368,40 @@ def latex_symmetry(label: str) -> str:
 LATEX_COLUMNS = 10
 
 
+def latex_interval(lo: str, hi: str) -> str:
+    """Compact interval notation 0.0250805810024 / 0.0250805810025 -> 0.025080581002_{4}^{5}
+    (the interval [lo, hi]), when lo and hi differ only in their last digits; else [lo, hi]."""
+    def split(x):
+        mant, sep, exp = x.partition("\\times")
+        return mant, sep + exp
+    (m_lo, e_lo), (m_hi, e_hi) = split(lo), split(hi)
+    if (e_lo == e_hi and len(m_lo) == len(m_hi) and "-" not in m_lo + m_hi
+            and re.fullmatch(r"[0-9.]+", m_lo + m_hi)):
+        common = 0
+        while common < len(m_lo) and m_lo[common] == m_hi[common]:
+            common += 1
+        if common == len(m_lo):
+            return lo
+        if common > 0 and "." in m_lo[:common] and "." not in m_lo[common:]:
+            return f"{m_lo[:common]}_{{{m_lo[common:]}}}^{{{m_hi[common:]}}}{e_lo}"
+    return f"[{lo},\\ {hi}]"
+
+
 def render_latex(rows: list[Row], verified: bool) -> str:
-    check = ("Every row was re-verified by \\texttt{python -m certify verify}"
+    check = ("Every row was re-verified by the certify kernel when this table was made"
              if verified else "Rows were NOT re-verified when this table was made")
     lines = [
         f"% certify {latex_escape(__version__)}: python -m certify table --latex",
-        "% needs \\usepackage{booktabs} in the preamble",
+        "% needs \\usepackage{booktabs} in the preamble; fits \\textwidth of a standard article",
+        "% for k < 100; for wider rows wrap the tabular in \\resizebox{\\linewidth}{!}{...} (graphicx)",
         "\\begin{table}[htbp]",
         "\\centering",
         "\\scriptsize",
-        "\\setlength{\\tabcolsep}{3pt}",
+        "\\setlength{\\tabcolsep}{2pt}",
         "\\begin{tabular}{rrlllllrll}",
         "\\toprule",
-        "$k$ & $n$ & $d$ & symmetry & kind & $F(W^*)\\in$ & eigenvalue bound & radius "
-        "& SHA-256 (prefix) & verified \\\\",
+        "$k$ & $n$ & $d$ & symmetry & kind & $F(W^*)$ & $\\lambda(\\nabla^2 F)$ "
+        "& radius & SHA-256 & verified \\\\",
         "\\midrule",
     ]
     for r in rows:
@@ -387,24 +412,26 @@ def render_latex(rows: list[Row], verified: bool) -> str:
         elif rel == "|.|>":
             eig_cell = f"$|\\lambda| > {eig}$"
         else:
-            eig_cell = f"$\\lambda_{{\\min}} > {eig}$"
-        loss_cell = DASH if DASH in (lo, hi) else f"$[{lo},\\ {hi}]$"
+            eig_cell = f"$> {eig}$"
+        loss_cell = DASH if DASH in (lo, hi) else f"${latex_interval(lo, hi)}$"
         radius = r.radius(latex=True)
         cells = [latex_escape(r.k), latex_escape(r.n), r.d_range(latex=True),
                  latex_symmetry(r.symmetry()), latex_escape(r.kind()), loss_cell, eig_cell,
                  radius if radius == DASH else f"${radius}$",
-                 f"\\texttt{{{latex_escape(r.sha256[:SHORT_HASH])}}}", latex_escape(r.status)]
+                 f"\\texttt{{{latex_escape(r.sha256[:LATEX_HASH])}}}", latex_escape(r.status)]
         assert len(cells) == LATEX_COLUMNS
         lines.append(" & ".join(cells) + " \\\\")
     lines += [
         "\\bottomrule",
         "\\end{tabular}",
         "\\caption{Certified critical points of the two-layer ReLU population loss "
-        "(Gaussian inputs, orthonormal teacher); the eigenvalue bound holds at every point "
+        "(Gaussian inputs, orthonormal teacher); the bound on every Hessian eigenvalue "
+        "$\\lambda(\\nabla^2 F)$ holds at every point "
         "of the box and for every input dimension $d$ in the stated range. Each row is a "
         "certificate file, named by "
-        "the first " + str(SHORT_HASH) + " hex digits of its SHA-256; bounds are rounded "
-        "outward from the exact certified values. " + check + ".}",
+        "the first " + str(LATEX_HASH) + " hex digits of its SHA-256; bounds are rounded "
+        "outward from the exact certified values, and $x_{a}^{b}$ denotes the interval "
+        "$[xa, xb]$ (e.g.\\ $0.12_{3}^{4} = [0.123, 0.124]$). " + check + ".}",
         "\\label{tab:certify}",
         "\\end{table}",
     ]

@@ -131,6 +131,14 @@ def test_help_lists_every_subcommand_and_each_has_help():
     assert version.returncode == 0 and version.stdout.strip() == f"certify {__version__}"
 
 
+def test_guide_shows_the_real_table_output():
+    proc = _run("table", "certificates/k6_n6_S1xS5.json", "certificates/k7_n7_S1xS6.json")
+    assert proc.returncode == 0
+    guide = (ROOT / "docs" / "guide.md").read_text()
+    for line in proc.stdout.splitlines():
+        assert "    " + line + "\n" in guide, line
+
+
 def test_guide_mentions_every_table_option():
     guide = (ROOT / "docs" / "guide.md").read_text()
     for option in ("--latex", "--markdown", "--csv", "--no-verify", "booktabs", "--spectrum"):

@@ -226,6 +226,23 @@ def check_latex(tex: str) -> None:
         assert body.count(rule) == 1
 
 
+@pytest.mark.parametrize("lo,hi,expected", [
+    ("0.0250805810024", "0.0250805810025", "0.025080581002_{4}^{5}"),
+    ("0.0199", "0.0201", "0.0_{199}^{201}"),
+    ("2.96125833901\\times 10^{-5}", "2.96125833902\\times 10^{-5}",
+     "2.9612583390_{1}^{2}\\times 10^{-5}"),
+    ("0.5", "0.5", "0.5"),
+    ("1", "2", "[1,\\ 2]"), ("9.9", "10.0", "[9.9,\\ 10.0]"), ("-0.2", "-0.1", "[-0.2,\\ -0.1]"),
+    ("1.5\\times 10^{-5}", "1.5\\times 10^{-4}", "[1.5\\times 10^{-5},\\ 1.5\\times 10^{-4}]")])
+def test_latex_interval_notation_denotes_exactly_lo_and_hi(lo, hi, expected):
+    text = table.latex_interval(lo, hi)
+    assert text == expected
+    match = re.fullmatch(r"([0-9.]+)_\{(\d+)\}\^\{(\d+)\}(.*)", text)
+    if match:                                  # x_{a}^{b} must mean exactly [lo, hi]
+        x, a, b, exp = match.groups()
+        assert x + a + exp == lo and x + b + exp == hi
+
+
 def test_latex_is_well_formed_with_hostile_labels(tmp_path, capsys):
     obj = load(K6)
     obj["info"] = {"symmetry": "weird_label #1 & 50% {x} ~ ^ \\"}   # info is not part of a claim
@@ -251,14 +268,20 @@ def test_check_latex_catches_defects():
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
-def test_latex_compiles(tmp_path, capsys):
-    _, tex, _ = run(capsys, "--latex", "--no-verify", K6, K7)
+def test_latex_compiles_and_fits_the_text_width(tmp_path, capsys):
+    """A standard article with booktabs; two-digit k (as in k = 6..40) must not overflow."""
+    certs = [K6, ROOT / "certificates" / "k10_n10_S1xS9.json", ROOT / "certificates" / "k12_n12_S1xS11.json"]
+    _, tex, _ = run(capsys, "--latex", *certs)
+    (tmp_path / "table.tex").write_text(tex)
     doc = ("\\documentclass{article}\n\\usepackage{booktabs}\n\\begin{document}\n"
-           + tex + "\\end{document}\n")
+           "\\input{table.tex}\n\\end{document}\n")
     (tmp_path / "t.tex").write_text(doc)
     proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "t.tex"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout[-2000:]
+    log = (tmp_path / "t.log").read_text(errors="replace")
+    assert "Overfull \\hbox" not in log, log[-3000:]
+    assert (tmp_path / "t.pdf").stat().st_size > 1000
 
 
 def test_cli_registration():
