@@ -16,12 +16,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from certify import symmetric_pipeline as sp  # noqa: E402
+from certify.kernel import dyadic as ks_dyadic  # noqa: E402
 from certify.kernel.verify import canonical_bytes, verify_bytes  # noqa: E402
 
 
-def one(k: int):
+def one(k: int, start=None):
     t0 = time.perf_counter()
-    outcome = sp.certify_k_symmetric(k)
+    outcome = sp.certify_k_symmetric(k, start=start)
     produce = time.perf_counter() - t0
     data = canonical_bytes(outcome.obj)
     t0 = time.perf_counter()
@@ -38,11 +39,14 @@ def main() -> int:
     if args.sweep:
         lo, hi = args.sweep
         failed, started = [], time.perf_counter()
+        start = None          # chained: the k-1 centre, rescaled, starts k (after the first)
         for k in range(lo, hi + 1):
             try:
-                _, _, ok, _ = one(k)
+                _, _, ok, outcome = one(k, start)
+                theta = [float(ks_dyadic.to_arb(x).mid()) for x in outcome.obj["box"]["centre"]]
+                start = sp.next_start(theta, k, k + 1)
             except sp.NotCertified as err:
-                ok = False
+                ok, start = False, None
                 print(f"k={k}: {err}", flush=True)
             if not ok:
                 failed.append(k)

@@ -197,12 +197,20 @@ def family_start(k: int) -> np.ndarray:
     return theta
 
 
-def certify_k_symmetric(k: int, prec: int = DEFAULT_PREC) -> Outcome:
-    """The lowest-loss spurious minimum for n = k = d (blocks (1, k-1)), every d >= k."""
+def next_start(theta, k: int, k_next: int) -> np.ndarray:
+    """A (1, k_next - 1) guess from the (1, k - 1) solution: off-block values scale like 1/k."""
+    scaled = np.array(theta, dtype=float)
+    scaled[[1, 2, 4]] *= k / k_next
+    return scaled
+
+
+def certify_k_symmetric(k: int, prec: int = DEFAULT_PREC, start=None) -> Outcome:
+    """The lowest-loss spurious minimum for n = k = d (blocks (1, k-1)), every d >= k.
+    `start`: optional float guess of theta (e.g. the k-1 solution rescaled, for sweeps)."""
     if k < 6:
         raise NotCertified("the (1, k-1) family has spurious minima for k >= 6 only")
     t0 = time.perf_counter()
-    theta0 = family_start(k)
+    theta0 = family_start(k) if start is None else _float_newton((1, k - 1), start)
     t_search = time.perf_counter() - t0
     outcome = certify_blocks((1, k - 1), theta0, prec, None,
                              info={"found_by": "block ansatz S1 x S%d, continuation in k, "
