@@ -29,7 +29,8 @@ import json
 import sys
 from pathlib import Path
 
-from .table import EXIT_OK, EXIT_REFUSED, EXIT_UNUSABLE, Row, exact_value, expand_paths, load_row
+from .table import (EXIT_OK, EXIT_REFUSED, EXIT_UNUSABLE, Row, decimal_text, exact_value,
+                    expand_paths, load_row)
 
 DEFAULT_OUT = Path("results/plots")
 DEFAULT_CENSUS = Path("results")
@@ -74,16 +75,27 @@ def loss_mid(row: Row) -> float | None:
     return None if lo is None or hi is None else (lo + hi) / 2
 
 
+def eig_bound_exact(row: Row, keys=("hessian_min_eig_lower", "extra_min_eig_lower")):
+    """Exact certified bound: lambda_min > it on the whole d-range (minima), or, with
+    keys=("hessian_min_abs_eig_lower", "extra_min_eig_lower"), |lambda| > it (saddles)."""
+    claims = row.get("claims")
+    if not isinstance(claims, dict) or keys[0] not in claims:
+        return None
+    values = [exact_value(claims.get(key)) for key in keys if key in claims]
+    return None if None in values else min(values)
+
+
 def eig_bound(row: Row) -> float | None:
     """Certified lower bound on lambda_min over the whole d-range (minima only)."""
-    claims = row.get("claims")
-    if row.get("kind") != "local_minimum" or not isinstance(claims, dict):
+    if row.get("kind") != "local_minimum":
         return None
-    values = [exact_value(claims.get(key)) for key in ("hessian_min_eig_lower", "extra_min_eig_lower")
-              if key in claims]
-    if not values or None in values:
-        return None
-    return float(min(values))
+    bound = eig_bound_exact(row)
+    return None if bound is None else float(bound)
+
+
+def _label_down(q) -> str:
+    """A bound for a legend: rounded down, never stronger than the certified one."""
+    return decimal_text(q, 3, "down")
 
 
 def centre_and_teacher(row: Row):
@@ -268,14 +280,15 @@ def plot_spectrum(plt, row: Row, out: Path, note: str) -> list[Path]:
     if extra is not None:
         ax.hist(extra, bins=bins, color="C2", alpha=0.6,
                 label=f"M block for d > {row.get('d')} ({len(extra)}, float)")
-    claims = row.get("claims") or {}
-    bound = eig_bound(row)
+    bound = eig_bound_exact(row) if row.get("kind") == "local_minimum" else None
+    abs_bound = eig_bound_exact(row, ("hessian_min_abs_eig_lower", "extra_min_eig_lower"))
     if bound is not None:
-        ax.axvline(bound, color="C3", lw=1.5, label=f"certified lower bound {bound:.4g}")
-    elif isinstance(claims, dict) and "hessian_min_abs_eig_lower" in claims:
-        b = _float(claims["hessian_min_abs_eig_lower"])
-        if b is not None:
-            ax.axvspan(-b, b, color="C3", alpha=0.2, label=f"certified: no eigenvalue in (-{b:.3g}, {b:.3g})")
+        ax.axvline(float(bound), color="C3", lw=1.5,
+                   label=f"certified: every eigenvalue > {_label_down(bound)}")
+    elif abs_bound is not None:
+        b, text = float(abs_bound), _label_down(abs_bound)
+        ax.axvspan(-b, b, color="C3", alpha=0.2,
+                   label=f"certified: no eigenvalue in [-{text}, {text}]")
     ax.set_xlabel("eigenvalue")
     ax.set_ylabel("count")
     kind = row.kind()

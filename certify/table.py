@@ -198,7 +198,14 @@ class Row:
                 return "", DASH
             return ">", decimal_text(min(values), EIG_DIGITS, "down", latex)
         if "hessian_min_abs_eig_lower" in claims:
-            return "|.|>", bound_text(claims["hessian_min_abs_eig_lower"], "down", EIG_DIGITS, latex)
+            # saddles: the extra-dimension block M is positive definite (> its claim),
+            # so |lambda| > min(both) holds on the whole d-range as well
+            values = [exact_value(claims.get(key))
+                      for key in ("hessian_min_abs_eig_lower", "extra_min_eig_lower")
+                      if key in claims]
+            if None in values:
+                return "", DASH
+            return "|.|>", decimal_text(min(values), EIG_DIGITS, "down", latex)
         return "", DASH
 
     def loss(self, latex: bool = False) -> tuple[str, str]:

@@ -288,3 +288,31 @@ def test_cli_registration():
     proc = subprocess.run([sys.executable, "-m", "certify", "table", "--no-verify", str(K6)],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and "S1xS5" in proc.stdout and "not checked" in proc.stdout
+
+
+def test_real_saddle_and_overparameterised_minimum(tmp_path, capsys):
+    """Certificates written by `python -m certify point` (kind saddle, n > k) are
+    listed, re-verified, and their |lambda| bound covers the whole d-range."""
+    data = ROOT / "tests" / "data" / "point"
+    if not (data / "saddle_k5_n6.json").exists():
+        pytest.skip("no candidate points in tests/data/point")
+    for name in ("saddle_k5_n6", "minimum_k7_n8"):
+        proc = subprocess.run([sys.executable, "-m", "certify", "point", str(data / f"{name}.json"),
+                               "--out", str(tmp_path / f"{name}.json")], cwd=ROOT,
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+    code, out, _ = run(capsys, "--csv", tmp_path)
+    assert code == 0
+    rows = {r["kind"]: r for r in csv.DictReader(io.StringIO(out))}
+    saddle, minimum = rows["saddle"], rows["local_minimum"]
+    assert saddle["verified"] == minimum["verified"] == "yes"
+    assert (saddle["k"], saddle["n"], minimum["k"], minimum["n"]) == ("5", "6", "7", "8")
+    assert int(saddle["morse_index"]) >= 1
+    code, out, _ = run(capsys, tmp_path)
+    line = next(l for l in out.splitlines() if "saddle" in l)
+    claims = load(tmp_path / "saddle_k5_n6.json")["claims"]
+    bound = min(exact_value(claims["hessian_min_abs_eig_lower"]),
+                exact_value(claims.get("extra_min_eig_lower", claims["hessian_min_abs_eig_lower"])))
+    printed = re.search(r"\|lambda\| > ([0-9.e-]+)", line).group(1)
+    assert decimal_value(printed) <= bound
+    assert f"saddle (index {saddle['morse_index']})" in line
