@@ -506,6 +506,11 @@ def run_census(argv: list[str]) -> int:
     except (UsageError, MainUsageError) as err:
         parser.error(str(err))
 
+    kspec = f"{ks[0]}-{ks[-1]}" if len(ks) > 1 else str(ks[0])
+    name = f"census_k{kspec}_n{'_'.join(s.replace('+', 'p') for s in n_specs)}_runs{args.runs}_seed{args.seed}"
+    params = {"ks": ks, "n": n_specs, "runs": args.runs, "seed": args.seed, "tol": args.tol,
+              "max_iter": args.max_iter, "global_loss": GLOBAL_LOSS, "certify": args.certify,
+              "prec": args.prec, "step": "5/k", "init": "N(0, 1/k) i.i.d., rng([seed, k, n])"}
     log = sys.stderr
     pool = ProcessPoolExecutor(max_workers=args.jobs) if args.jobs > 1 else None
     records, started = [], time.perf_counter()
@@ -525,21 +530,22 @@ def run_census(argv: list[str]) -> int:
                     print(f"    F={e['loss']:.9f} {e['isotropy']}: not certified: {c['reason']}",
                           file=log, flush=True)
             records.append(rec)
+            try:    # partial results survive an interrupted census
+                write_results(args.out, name + "_partial", params, records)
+            except OSError:
+                pass
     finally:
         if pool is not None:
             pool.shutdown()
     summaries = [r["summary"] for r in records]
     print(format_table(summaries))
-    kspec = f"{ks[0]}-{ks[-1]}" if len(ks) > 1 else str(ks[0])
-    name = f"census_k{kspec}_n{'_'.join(s.replace('+', 'p') for s in n_specs)}_runs{args.runs}_seed{args.seed}"
-    params = {"ks": ks, "n": n_specs, "runs": args.runs, "seed": args.seed, "tol": args.tol,
-              "max_iter": args.max_iter, "global_loss": GLOBAL_LOSS, "certify": args.certify,
-              "prec": args.prec, "step": "5/k", "init": "N(0, 1/k) i.i.d., rng([seed, k, n])"}
     try:
         json_path, csv_path = write_results(args.out, name, params, records)
     except OSError as err:
         print(f"cannot write results to {args.out}: {err}", file=log)
         return 2
+    (args.out / f"{name}_partial.json").unlink(missing_ok=True)
+    (args.out / f"{name}_partial.csv").unlink(missing_ok=True)
     print(f"results: {json_path} {csv_path}", file=log)
     if args.write_certificates:
         for path in write_new_certificates(records, args.certificates_dir, log):

@@ -307,7 +307,7 @@ def test_global_minimum_is_refused(k8):
 
 @pytest.mark.parametrize("field, value", [
     ("teacher", [["1"]]), ("teacher", "Identity"), ("n", 9), ("d", 7), ("blocks", [1, True, 6]),
-    ("blocks", [8]), ("blocks", [1, 1, 1, 1, 4]), ("blocks", [0, 8]), ("blocks", "1,7"), ("kind", "saddle"),
+    ("blocks", [8]), ("blocks", [1, 1, 1, 1, 4]), ("blocks", [1, 1, 2, 4]), ("blocks", [0, 8]), ("blocks", "1,7"), ("kind", "saddle"),
     ("prec", 10), ("d_max", 5), ("version", 2), ("extra", 1),
 ])
 def test_malformed_symmetric_certificates_are_refused(k8, field, value):

@@ -49,7 +49,7 @@ from .statement import (BASE_CLAIMS, EXTRA_CLAIM, FORMAT, PREC_RANGE, VERSION,
 
 METHOD = "symmetric"
 MAX_K = 10 ** 7           # counts are exact integers in arb; cost does not depend on k
-MAX_BLOCKS = 4            # refined structure has at most 3 * MAX_BLOCKS blocks
+MAX_BLOCKS = 3            # refined structure: <= 9 blocks, <= 84 parameters (m = 4 would take ~25 s)
 TOP_KEYS = {"format", "version", "kind", "method", "k", "n", "d", "d_max", "teacher",
             "blocks", "prec", "box", "claims", "software"}
 OPTIONAL_TOP_KEYS = {"info"}
