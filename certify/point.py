@@ -347,6 +347,8 @@ def run_overparameterised(ks: list[int], n_spec: str, args) -> int:
             print(f"k={k} n={n}: {len(candidates)} candidate(s) in {time.perf_counter() - t0:.1f} s",
                   file=sys.stderr, flush=True)
             if not candidates:
+                print(f"k={k} n={n}: not certified: the search found no smooth nondegenerate critical "
+                      "point with loss > 0", flush=True)
                 status = max(status, EXIT_REFUSED)
             import numpy as np
             V = np.eye(k)

@@ -36,8 +36,10 @@ class FormatError(ValueError):
 
 @dataclass(frozen=True)
 class Statement:
-    """A claim: W* in the box centre +- radius (entrywise) is a strict local
-    minimum of F with teacher rows `teacher`, for every input dimension in
+    """A claim: the box centre +- radius (entrywise) holds exactly one critical
+    point W* of F (teacher rows `teacher`), a strict local minimum (kind
+    "local_minimum") or a nondegenerate saddle with claims["morse_index"]
+    negative Hessian eigenvalues (kind "saddle"), for every input dimension in
     [d, d_max] (d_max None: unbounded), with the stated bounds."""
     k: int
     n: int
