@@ -213,7 +213,8 @@ def test_committed_symmetric_certificate_is_accepted(path):
     assert obj["method"] == "symmetric" and obj["blocks"] == [1, obj["k"] - 1]
 
 
-@pytest.mark.parametrize("path", [p for p in SYM_PATHS if json.loads(p.read_bytes())["k"] <= 100],
+@pytest.mark.parametrize("path", [p if json.loads(p.read_bytes())["k"] <= 100 else pytest.param(p, marks=SLOW)
+                                  for p in SYM_PATHS if json.loads(p.read_bytes())["k"] <= 1000],
                          ids=lambda p: p.name)
 def test_committed_symmetric_claims_agree_with_dense_floats(path):
     obj = json.loads(path.read_bytes())
@@ -222,7 +223,7 @@ def test_committed_symmetric_claims_agree_with_dense_floats(path):
     W = sp.embed((1, k - 1), theta)
     V = np.eye(k)
     lo = float(dyadic.to_arb(obj["claims"]["loss_lower"]).mid())
-    assert abs(objective.loss(W, V) - lo) < 1e-12 and lo > 0
+    assert abs(objective.loss(W, V) - lo) < 1e-12 * k and lo > 0      # float sum of k^2 terms
     assert np.max(np.abs(objective.gradient(W, V))) < 1e-12
     mu = float(dyadic.to_arb(obj["claims"]["extra_min_eig_lower"]).mid())
     assert 0 < mu < np.linalg.eigvalsh(objective.extra_dimension_block(W, V))[0]
