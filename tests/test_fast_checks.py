@@ -242,3 +242,20 @@ def test_geometry_and_enclosure_match_balls(n, k, d, seed):
         for r1, r2 in zip(geometry.gradient(Wc, Va), balls.gradient(Wc, Va)):
             for x, y in zip(r1, r2):
                 assert x.overlaps(y) and x.rad() < 1e-30
+
+
+# ---------------------------------------------------------------- Lemma E (convexity)
+def test_critical_point_by_convexity_can_fail_and_falls_back_to_krawczyk():
+    """g(x) = mu (x - c) + y0 in one variable (H = [mu]): the zero c - y0/mu is in
+    the box iff |y0| < mu r; Lemma E needs |y0| < mu r / 2, Krawczyk |y0| < mu r."""
+    from certify.kernel import prove
+    mu, r = arb(1) / 2, arb((1, -10))
+    H = arb_mat([[mu]])
+    with ctx.workprec(53):
+        inside = prove.prove_critical_point([[arb((1, -13))]], r, H, convex_mu=mu)
+        assert inside.proved and "convexity" in inside.detail          # 2^-13 < mu r / 2 = 2^-12
+        edge = prove.prove_critical_point([[arb((3, -13))]], r, H, convex_mu=mu)
+        assert edge.proved and "Krawczyk" in edge.detail                 # mu r/2 < 3 2^-13 < mu r
+        outside = prove.prove_critical_point([[arb((5, -13))]], r, H, convex_mu=mu)
+        assert not outside.proved                                        # zero outside the box
+        assert not prove.prove_critical_point([[arb((1, -13))]], arb(0), H, convex_mu=mu).proved

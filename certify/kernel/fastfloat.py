@@ -65,11 +65,10 @@ class Enc:
     @classmethod
     def from_arbs(cls, values, shape) -> "Enc":
         """Enclosure of arb balls (flat list, row-major): mid = float(ball midpoint),
-        rad = up(float(upper bound of |ball - mid|))  (Lemma A)."""
-        mids = [float(x.mid()) for x in values]
-        errs = [float((x - m).abs_upper()) for x, m in zip(values, mids)]
-        mid = np.array(mids, dtype=np.float64).reshape(shape)
-        rad = up(np.array(errs, dtype=np.float64).reshape(shape))
+        rad = up(float(ball radius) + U |mid|)  (Lemma A)."""
+        mid = np.array([float(x.mid()) for x in values], dtype=np.float64).reshape(shape)
+        rad = np.array([float(x.rad()) for x in values], dtype=np.float64).reshape(shape)
+        rad = up(rad + U * np.abs(mid))
         _finite(mid, rad)
         return cls(mid, rad)
 
@@ -222,15 +221,17 @@ def hessian_enclosure(geo) -> Enc:
     half = arb(1) / 2
     a = Enc.from_arbs([half + s for s in geo.S], (n,))
     b = Enc.from_arbs([sg - s for sg, s in zip(geo.sigma, geo.S)], (n,))
-    # off-diagonal blocks, as an (n, d, n, d) array: [i, a, j, b]
-    P1 = Um[:, :, None, None] * Um[None, None, :, :]            # u_ia u_jb
+    # off-diagonal blocks, as an (n, d, n, d) array [i, a, j, b]:
+    # H_ij = u_i Y_ij^T + u_j Y_ji^T + alpha_ij I,  Y_ij = beta_ij u_j - gamma_ij u_i
+    Y = beta[:, :, None] * Um[None, :, :] - gamma[:, :, None] * Um[:, None, :]
+    T1 = Um[:, :, None, None] * Y[:, None, :, :]                 # u_ia Y_ij,b
+    H = T1 + T1.transpose(2, 1, 0, 3)                            # + u_ja Y_ji,b
+    ar = np.arange(d)
+    on_diag = H[:, ar, :, ar] + alpha[None, :, :]                # entries a = b: [a, i, j]
+    H.mid[:, ar, :, ar] = on_diag.mid
+    H.rad[:, ar, :, ar] = on_diag.rad
     Q = Um[:, :, None] * Um[:, None, :]                          # Q[i, a, b] = u_ia u_ib
-    sym = P1 + P1.transpose(2, 1, 0, 3)                          # u_ia u_jb + u_ja u_ib
-    own = Q[:, :, None, :] + Q.transpose(1, 0, 2)[None, :, :, :]  # u_ia u_ib + u_ja u_jb
     eye = np.eye(d)
-    H = (beta[:, None, :, None] * sym - gamma[:, None, :, None] * own
-         + Enc(alpha.mid[:, None, :, None] * eye[None, :, None, :],
-               alpha.rad[:, None, :, None] * eye[None, :, None, :]))
     # diagonal blocks (n, d, d)
     p = KC @ Um + TC @ Vh
     Vq = (Vh[:, :, None] * Vh[:, None, :]).reshape(k, d * d)

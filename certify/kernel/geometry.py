@@ -37,10 +37,12 @@ from .balls import NotSmooth, norm
 class Geometry:
     """All pair scalars of (W, V) at the working precision (see module doc)."""
 
-    def __init__(self, W, V):
+    def __init__(self, W, V, hessian: bool = True):
+        """hessian=False: only norms, U, Vh, alpha, alpha_teacher, S, f_ww, f_wv
+        (what F and grad F need); the other tables stay 0."""
         n, k = len(W), len(V)
         pi = arb.pi()
-        pi2 = 2 * pi
+        inv2pi = 1 / (2 * pi)
         self.w_norms = [norm(w) for w in W]
         self.v_norms = [norm(v) for v in V]
         self.U = [[x / r for x in w] for w, r in zip(W, self.w_norms)]
@@ -62,31 +64,40 @@ class Geometry:
         self.f_ww = zero          # sum_{i<j} f(w_i, w_j)
         self.f_wv = zero          # sum_{i,j} f(w_i, v_j)
         for i in range(n):
+            ni = self.w_norms[i]
             for j in range(i + 1, n):
                 c = Cww[i, j]
                 s, t = _sin_angle(c)
-                a, b = (pi - t) / pi2, 1 / (pi2 * s)
+                a = (pi - t) * inv2pi
                 self.alpha[i][j] = self.alpha[j][i] = a
-                self.beta[i][j] = self.beta[j][i] = b
-                self.gamma[i][j] = self.gamma[j][i] = c * b
-                self.K[i][j] = b * self.w_norms[j] / self.w_norms[i]
-                self.K[j][i] = b * self.w_norms[i] / self.w_norms[j]
-                self.KC[i][j] = self.K[i][j] * c
-                self.KC[j][i] = self.K[j][i] * c
-                self.S[i] += self.w_norms[j] * s / (pi2 * self.w_norms[i])
-                self.S[j] += self.w_norms[i] * s / (pi2 * self.w_norms[j])
-                self.sigma[i] += self.KC[i][j] * c
-                self.sigma[j] += self.KC[j][i] * c
-                self.f_ww += self.w_norms[i] * self.w_norms[j] * (s / pi2 + a * c)
+                nj = self.w_norms[j]
+                self.f_ww += ni * nj * (s * inv2pi + a * c)
+                ratio = nj / ni                       # |w_j| / |w_i|
+                s_pi = s * inv2pi
+                self.S[i] += ratio * s_pi
+                self.S[j] += s_pi / ratio
+                if hessian:
+                    b = inv2pi / s
+                    self.beta[i][j] = self.beta[j][i] = b
+                    self.gamma[i][j] = self.gamma[j][i] = c * b
+                    self.K[i][j] = Kij = b * ratio
+                    self.K[j][i] = Kji = b / ratio
+                    self.KC[i][j] = KCij = Kij * c
+                    self.KC[j][i] = KCji = Kji * c
+                    self.sigma[i] += KCij * c
+                    self.sigma[j] += KCji * c
             for j in range(k):
                 c = Cwv[i, j]
                 s, t = _sin_angle(c)
-                self.alpha_teacher[i][j] = a = (pi - t) / pi2
-                self.f_wv += self.w_norms[i] * self.v_norms[j] * (s / pi2 + a * c)
-                self.T[i][j] = -self.v_norms[j] / (pi2 * self.w_norms[i] * s)
-                self.TC[i][j] = self.T[i][j] * c
-                self.S[i] -= self.v_norms[j] * s / (pi2 * self.w_norms[i])
-                self.sigma[i] += self.TC[i][j] * c
+                self.alpha_teacher[i][j] = a = (pi - t) * inv2pi
+                nv = self.v_norms[j]
+                self.f_wv += ni * nv * (s * inv2pi + a * c)
+                ratio = nv / ni                       # |v_j| / |w_i|
+                self.S[i] -= ratio * s * inv2pi
+                if hessian:
+                    self.T[i][j] = Tij = -ratio * inv2pi / s
+                    self.TC[i][j] = TCij = Tij * c
+                    self.sigma[i] += TCij * c
 
     def extra_dimension_block(self) -> arb_mat:
         """M: M_ij = alpha_ij (i != j), M_ii = 1/2 + S_i (= balls.extra_dimension_block)."""
@@ -122,13 +133,13 @@ def pair_sum(P) -> arb:
 
 def loss(W, V) -> arb:
     """F(W) on the balls W (= balls.loss), see the module doc."""
-    geo = Geometry(W, V)
+    geo = Geometry(W, V, hessian=False)
     squares = sum((r * r for r in geo.w_norms + geo.v_norms), arb(0)) / 4
     return squares + geo.f_ww - geo.f_wv + pair_sum(V)
 
 
 def gradient(W, V) -> list:
     """grad F on the balls W (= balls.gradient): n rows of d balls, grad F = M W - A' V."""
-    geo = Geometry(W, V)
+    geo = Geometry(W, V, hessian=False)
     G = geo.extra_dimension_block() * arb_mat(W) - arb_mat(geo.alpha_teacher) * arb_mat(V)
     return [[G[i, a] for a in range(G.ncols())] for i in range(G.nrows())]

@@ -135,10 +135,18 @@ def prove_loss(W, V, lower: arb, upper: arb, spurious: bool = True) -> ClaimResu
     return ClaimResult("loss", False, f"F on the box is {F.str(12)}, not inside the claimed bounds")
 
 
-def prove_critical_point(grad, r: arb, H) -> ClaimResult:
+def prove_critical_point(grad, r: arb, H, convex_mu: arb | None = None) -> ClaimResult:
     """Krawczyk on the box c + [-r, r]^N; grad encloses grad F(c), H (an arb_mat
-    or a MatrixBox: float test first, arb fallback) encloses the Hessian on the box."""
+    or a MatrixBox: float test first, arb fallback) encloses the Hessian on the box.
+    convex_mu: None, or a PROVED mu > 0 with lambda_min(H(W)) > mu for every W in
+    the box; then |grad F(c)|_2 < mu r / 2 proves the claim by strict convexity
+    (docs/fast-checks.md, Lemma E) and Krawczyk is not needed."""
     y = [g for row in grad for g in row]
+    if convex_mu is not None and convex_mu > 0:
+        half = convex_mu * r / 2
+        if sum((g * g for g in y), arb(0)) < half * half:
+            return ClaimResult("critical", True, "exactly one zero of grad F in the box (strict"
+                                                 " convexity: lambda_min > mu on the box, |grad F(c)| < mu r/2)")
     if isinstance(H, MatrixBox):
         enc = H.enc()
         if enc is not None and fastfloat.krawczyk_contains(y, enc, r):
@@ -178,12 +186,15 @@ def prove(statement: Statement) -> list[ClaimResult]:
     except balls.NotSmooth as err:   # cannot happen after the pass above; refuse anyway
         return [ClaimResult("smooth", False, str(err))]
     results = [ClaimResult("smooth", True, "no zero neuron, no parallel pair on the box"), loss]
+    convex_mu = None
     with ctx.workprec(MATRIX_PREC):
         if saddle:
             results.append(prove_morse_index(H.arb(), claims["hessian_min_abs_eig_lower"], claims["morse_index"]))
         else:
             results.append(prove_positive_definite(H, claims["hessian_min_eig_lower"], "hessian"))
+            if results[-1].proved:
+                convex_mu = claims["hessian_min_eig_lower"]
         if M is not None:
             results.append(prove_positive_definite(M, claims[EXTRA_CLAIM], "extra_dims"))
-        results.append(prove_critical_point(grad, r, H))
+        results.append(prove_critical_point(grad, r, H, convex_mu))
     return results
