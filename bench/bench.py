@@ -18,7 +18,7 @@ and prints the ratios prove1/float and verify/float, and the peak resident
 memory of the child (ru_maxrss: includes Python, numpy and flint).
 prove1, verify and float are the best of --reps runs (default 3 when k <= 20).
 The last lines give the sum of the verify times and least-squares growth
-exponents  t ~ k^p  of prove1 and verify (over k with t > 0.05 s).
+exponents  t ~ k^p  of prove1, verify and float (over k with t > 0.005 s).
 Timings on a shared 2-core machine are noisy.
 """
 from __future__ import annotations
@@ -109,7 +109,7 @@ def dyadic_float(text: str) -> float:
     return math.ldexp(float(m), e) if abs(m) < 2 ** 1000 else float(m * 2.0 ** e)
 
 
-def fit_exponent(rows, key, floor=0.05):
+def fit_exponent(rows, key, floor=0.005):
     pts = [(math.log(r["k"]), math.log(r[key])) for r in rows if r.get(key) and r[key] > floor]
     if len(pts) < 2:
         return float("nan")
@@ -159,7 +159,7 @@ def main(argv=None) -> int:
               f" {r['verify'] / r['float']:8.1f} {r['rss_mb']:8.0f}"
               + ("" if r["verified"] else "  NOT VERIFIED"), flush=True)
     print(f"verify, all k above: {sum(r['verify'] for r in rows):.2f} s")
-    print(f"growth exponent (t ~ k^p, fitted over t > 0.05 s): prove1 p = {fit_exponent(rows, 'prove1'):.2f},"
+    print(f"growth exponent (t ~ k^p, fitted over t > 0.005 s): prove1 p = {fit_exponent(rows, 'prove1'):.2f},"
           f" verify p = {fit_exponent(rows, 'verify'):.2f}, float p = {fit_exponent(rows, 'float', 0):.2f}")
     print("seconds; best of reps for prove1/verify/float; search '-' = started from the committed centre")
     return 0

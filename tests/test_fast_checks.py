@@ -259,3 +259,22 @@ def test_critical_point_by_convexity_can_fail_and_falls_back_to_krawczyk():
         outside = prove.prove_critical_point([[arb((5, -13))]], r, H, convex_mu=mu)
         assert not outside.proved                                        # zero outside the box
         assert not prove.prove_critical_point([[arb((1, -13))]], arb(0), H, convex_mu=mu).proved
+
+
+def test_arb_fallback_is_used_when_the_float_enclosure_is_missing():
+    """MatrixBox whose float enclosure cannot be built: the arb tests decide."""
+    from certify.kernel import prove
+
+    def no_float():
+        raise ArithmeticError("no float enclosure")
+
+    A = arb_mat([[arb(2), arb(1)], [arb(1), arb(2)]])          # eigenvalues 1 and 3
+    box = prove.MatrixBox(no_float, lambda: A)
+    with ctx.workprec(53):
+        res = prove.prove_positive_definite(box, arb((1, -1)), "hessian")
+        assert res.proved and "float" not in res.detail
+        assert not prove.prove_positive_definite(box, arb(1), "hessian").proved   # lambda_min = 1
+        crit = prove.prove_critical_point([[arb((1, -20))], [arb((1, -20))]], arb((1, -10)), box)
+        assert crit.proved and "float" not in crit.detail
+        fast = prove.prove_positive_definite(prove.MatrixBox.of_arb_mat(A), arb((1, -1)), "hessian")
+        assert fast.proved and "float" in fast.detail
