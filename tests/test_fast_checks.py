@@ -278,3 +278,10 @@ def test_arb_fallback_is_used_when_the_float_enclosure_is_missing():
         assert crit.proved and "float" not in crit.detail
         fast = prove.prove_positive_definite(prove.MatrixBox.of_arb_mat(A), arb((1, -1)), "hessian")
         assert fast.proved and "float" in fast.detail
+
+
+def test_fast_pd_refuses_a_non_symmetric_midpoint():
+    A = np.array([[1.0, 0.0], [-10.0, 1.0]])      # lower triangle alone would look PD-ish
+    with ctx.workprec(53):
+        assert not fastfloat.positive_definite(Enc.exact(A), arb(2.0 ** -20))
+        assert fastfloat.positive_definite(Enc.exact(np.eye(2)), arb(2.0 ** -20))

@@ -146,6 +146,8 @@ def positive_definite(H: Enc, mu: arb) -> bool:
     N = mid.shape[0]
     if N > MAX_DEPTH // 2 or not mu > 0:
         return False
+    if mid.shape != (N, N) or not np.array_equal(mid, mid.T):
+        return False                  # Lemma C needs an exactly symmetric midpoint
     try:
         _finite(mid, H.rad)
         rho = float(np.max(row_sum_bounds(H.rad)))
