@@ -89,11 +89,17 @@ def _exact(text: str) -> Fraction:
 
 
 def _require_orthonormal(teacher: tuple) -> None:
-    """Exact rational check that the teacher rows are orthonormal."""
-    rows = [[_exact(x) for x in row] for row in teacher]
+    """Exact check that the teacher rows are orthonormal: with every entry
+    written as A_ia * 2^E for one common exponent E <= 0 and integers A_ia,
+    V V^T = I  <=>  sum_a A_ia A_ja = 4^(-E) [i = j]  (integer arithmetic)."""
+    parsed = [[dyadic.parse(x) for x in row] for row in teacher]
+    E = min([0] + [e for row in parsed for m, e in row if m])
+    rows = [{a: m << (e - E) for a, (m, e) in enumerate(row) if m} for row in parsed]
+    one = 1 << (-2 * E)
     for i, a in enumerate(rows):
         for j, b in enumerate(rows[: i + 1]):
-            if sum(x * y for x, y in zip(a, b)) != (1 if i == j else 0):
+            dot = sum(x * b[col] for col, x in a.items() if col in b)
+            if dot != (one if i == j else 0):
                 raise FormatError("teacher", f"rows {j} and {i} are not orthonormal")
 
 
