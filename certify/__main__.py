@@ -201,6 +201,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "point": (".point", "run_point"),
     "table": (".table", "run_table"),
     "report": (".report", "run_report"),
+    "census": (".census", "run_census"),
 }
 
 
