@@ -157,7 +157,7 @@ def expand_paths(paths: list[str]) -> list[Path]:
     for p in paths or [str(DEFAULT_DIR)]:
         path = Path(p)
         if path.is_dir():
-            out.extend(sorted(path.glob("*.json")))
+            out.extend(sorted(path.rglob("*.json")))
         else:
             out.append(path)
     return out
@@ -171,6 +171,10 @@ def run_verify(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     from .kernel.verify import verify_bytes
 
+    if not args.paths and not DEFAULT_DIR.is_dir():
+        print(f"no {DEFAULT_DIR}/ folder here: run `python -m certify k=6` first, "
+              "or name certificate files or folders", file=sys.stderr)
+        return EXIT_UNUSABLE
     files = expand_paths(args.paths)
     if not files:
         print("no certificates found", file=sys.stderr)

@@ -14,7 +14,7 @@ from fractions import Fraction
 
 import pytest
 
-from helpers import K6, ROOT, certificate_paths, dyadic, encode, frac, load
+from helpers import CERT_DIR, K6, ROOT, certificate_paths, dyadic, encode, frac, load
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
 
@@ -38,8 +38,9 @@ def test_verify_committed_certificates_default_folder():
     proc = certify("verify")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = proc.stdout.strip().splitlines()
-    assert len(lines) == len(certificate_paths())
-    for path in certificate_paths():
+    every = sorted(CERT_DIR.rglob("*.json"))   # dense ones and certificates/symmetric/
+    assert len(lines) == len(every) > len(certificate_paths())
+    for path in every:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         assert any(line.startswith("OK") and path.name in line and digest in line for line in lines), lines
 
@@ -261,3 +262,9 @@ def test_verify_usage_error_exit_2(tmp_path, args):
     proc = certify(*args, cwd=tmp_path)
     assert proc.returncode == 2
     assert list(tmp_path.iterdir()) == []
+
+
+def test_verify_without_certificates_folder_says_what_to_do(tmp_path):
+    proc = certify("verify", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "python -m certify k=6" in proc.stderr
