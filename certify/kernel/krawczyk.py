@@ -6,7 +6,7 @@ Jacobian g'(x) for every x in X, y encloses g(c), and C is any real matrix
 
 Krawczyk operator: K(X) = c - C g(c) + (I - C J)(X - c).  If K(X) lies in the
 interior of X then g has exactly one zero in X (Krawczyk 1969; Rump, Acta
-Numerica 2010, Thm 13.x).  With X - c = [-r, r]^N the i-th component of K(X)
+Numerica 19 (2010)).  With X - c = [-r, r]^N the i-th component of K(X)
 lies in c_i + [-R_i, R_i] with
 
     R_i = |(C y)_i| + r * sum_j |(I - C J)_ij|,
