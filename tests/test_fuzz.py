@@ -522,11 +522,12 @@ def run_fuzz(n_mutations: int, seed: int):
     bigger = larger_certificate()
     big = Base(bigger) if bigger else None
     big_budget = 0
-    if big is not None:   # at most ~15 s on the larger certificate (about 2 proofs per mutation)
+    if big is not None:   # ~15 s per 1000 mutations on the larger certificate (about 2 proofs each)
         t_big = time.perf_counter()
         assert verify_bytes(big.data).accepted
         t_big = time.perf_counter() - t_big
-        big_budget = min(int(LARGER_SHARE * n_mutations) + 1, int(15 / (2 * t_big + 1e-3)))
+        seconds = 15 * max(1.0, n_mutations / 1000)   # larger runs spend proportionally more
+        big_budget = min(int(LARGER_SHARE * n_mutations) + 1, int(seconds / (2 * t_big + 1e-3)))
     gens = STRUCTURAL + MATHEMATICAL
     weights = [w for _, w in gens]
     counts = Counter()
