@@ -373,3 +373,47 @@ def test_wild_boxes_are_refused_without_raising(radius, centre0):
     if centre0:
         obj["box"]["centre"][0] = centre0
     assert not verdict_of(obj).accepted
+
+
+@pytest.mark.parametrize("blocks", [(1, 5), (3, 3), (2, 2, 2), (1, 1, 5), (2, 8), (1, 19), (3, 17),
+                                    pytest.param((1, 29), marks=SLOW), pytest.param((2, 3, 25), marks=SLOW)],
+                         ids=str)
+def test_proved_eigenvalue_bounds_bracket_the_dense_ones(blocks):
+    """The kernel's test (enclosure on a small box + congruence/Gershgorin) proves
+    lambda_min > lambda_dense - 1e-6 and never proves lambda_min > lambda_dense + 1e-6,
+    for the full Hessian and for M (posdef with a shift mu of either sign)."""
+    from certify.kernel import posdef, preconditioners
+    k = sum(blocks)
+    theta = random_point(blocks, 3 * k)
+    W, V = sp.embed(blocks, theta), np.eye(k)
+    dense = {"H": np.linalg.eigvalsh(objective.hessian(W, V))[0],
+             "M": np.linalg.eigvalsh(objective.extra_dimension_block(W, V))[0]}
+    with ctx.workprec(128):
+        box = [arb(float(x)) + arb(0, 2.0 ** -60) for x in theta]
+        mats = {"H": ks.reduced_hessian(list(blocks), box), "M": ks.reduced_extra_block(list(blocks), box)}
+        for key, A in mats.items():
+            _, Q = preconditioners.approximate_eigenvectors(A)
+            assert posdef.min_eigenvalue_exceeds(A, arb(dense[key] - 1e-6), Q), key
+            assert not posdef.min_eigenvalue_exceeds(A, arb(dense[key] + 1e-6), Q), key
+
+
+def test_large_k_fixG_minimum_that_is_a_saddle_is_refused(monkeypatch):
+    """k = 1000, blocks (3, 997): the continuation in k of the (3, 3) saddle.  phi has a
+    positive definite Hessian in Fix(G) there, the full F has a negative direction (in the
+    sign representation of S_3, seen through Fix(K)).  No dense check is possible at this
+    k; the test can fail: without the refinement the false certificate is accepted."""
+    blocks = (3, 997)
+    start = [-0.2926105, 0.6100101, -6.04e-05, 7.28e-05, 1.0002678, -1e-07]
+    obj = sp.to_object(critical_statement(blocks, start, "1*2^-20", d_max=None))
+    theta = [dyadic.to_arb(x) for x in obj["box"]["centre"]]
+    with ctx.workprec(128):
+        S = ks.block_loss(list(blocks), ks.jets(list(blocks), theta)).h
+    assert np.linalg.eigvalsh(mid(ks.normalised(list(blocks), S)))[0] > 1e-3
+    assert reduced_spectrum(blocks, [float(x.mid()) for x in theta])[0] < -0.04
+    assert "hessian" in failed_claims(obj)
+    assert failed_claims(obj) <= {"hessian", "extra_dims"}
+    monkeypatch.setattr(ks, "refine", no_refinement)
+    obj2 = copy.deepcopy(obj)
+    obj2["d_max"] = 1000
+    del obj2["claims"]["extra_min_eig_lower"]
+    assert verdict_of(obj2).accepted
