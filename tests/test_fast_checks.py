@@ -285,3 +285,30 @@ def test_fast_pd_refuses_a_non_symmetric_midpoint():
     with ctx.workprec(53):
         assert not fastfloat.positive_definite(Enc.exact(A), arb(2.0 ** -20))
         assert fastfloat.positive_definite(Enc.exact(np.eye(2)), arb(2.0 ** -20))
+
+
+@pytest.mark.parametrize("fake", ["scaled", "identity", "perturbed", "upper"])
+def test_positive_definite_trusts_nothing_about_the_cholesky_factor(monkeypatch, fake):
+    """Lemma C checks the factor a posteriori: a LAPACK returning a wrong L can
+    make the test fail but never make an indefinite matrix pass."""
+    rng = np.random.default_rng(7)
+    N = 12
+    Q, _ = np.linalg.qr(rng.normal(size=(N, N)))
+    A = (Q * np.linspace(-0.5, 2.0, N)) @ Q.T          # one eigenvalue ~ -0.5
+    A = np.triu(A) + np.triu(A, 1).T
+    real_cholesky = np.linalg.cholesky
+
+    def wrong_cholesky(M):
+        L = real_cholesky(M + 10 * np.eye(N))          # a valid factor of another matrix
+        return {"scaled": 2 * L, "identity": np.eye(N) * 1e3,
+                "perturbed": L + 1e-3 * rng.normal(size=L.shape), "upper": L.T}[fake]
+
+    monkeypatch.setattr(np.linalg, "cholesky", wrong_cholesky)
+    for mu in (2.0 ** -30, 2.0 ** -10, 0.1):
+        assert not fastfloat.positive_definite(Enc.exact(A), arb(mu))
+    # and a positive definite matrix is still recognised with the true factor
+    monkeypatch.setattr(np.linalg, "cholesky", real_cholesky)
+    B = (Q * np.linspace(0.5, 2.0, N)) @ Q.T
+    B = np.triu(B) + np.triu(B, 1).T
+    assert fastfloat.positive_definite(Enc.exact(B), arb(0.49))
+    assert not fastfloat.positive_definite(Enc.exact(B), arb(0.51))

@@ -111,7 +111,9 @@ class Enc:
         g = 2 * p * U
         mid = self.mid @ other.mid
         absb = np.abs(other.mid)
-        raw = np.abs(self.mid) @ (other.rad + g * absb) + self.rad @ (absb + other.rad)
+        raw = np.abs(self.mid) @ (other.rad + g * absb)
+        if np.any(self.rad):          # Ar = 0 makes the last term exactly 0
+            raw = raw + self.rad @ (absb + other.rad)
         return Enc(mid, up(raw))
 
 
@@ -135,19 +137,19 @@ def positive_definite(H: Enc, mu: arb) -> bool:
     """True only if lambda_min(X) > mu for every real symmetric X with
     |X - H.mid| <= H.rad, where H.mid is exactly symmetric (Lemma C):
 
-      X - H.mid is symmetric with ||X - H.mid||_2 <= max_i sum_j H.rad_ij =: rho;
-      A = fl(H.mid - s I) has a floating-point Cholesky factor L, so
-      lambda_min(A) >= -beta,  beta = g (sum_j |A_jj| + N e)/(1 - g) + N e,
-      g = 2 (2N + 8) U,  e = 4 (N + 1 + max_j L_jj) ETA;
-      |(H.mid - s I) - A| <= 2U max_j |A_jj| on the diagonal, 0 elsewhere;
-    hence lambda_min(X) >= s - beta - 2U max_j |A_jj| - rho, and this bound is
-    compared with mu in arb (every float converts to arb exactly)."""
+      L is ANY float matrix (numpy's Cholesky factor of fl(H.mid - s I); its
+      accuracy is not assumed).  Z = (H.mid - s I) - L L^T is symmetric, and
+      Lemmas A and G enclose it; nu >= max_i sum_j |Z_ij| bounds ||Z||_2.
+      L L^T is positive semidefinite, so lambda_min(H.mid - s I) >= -nu (Weyl);
+      X - H.mid is symmetric with ||X - H.mid||_2 <= rho = max_i sum_j H.rad_ij.
+    Hence lambda_min(X) >= s - nu - rho, compared with mu in arb (every float
+    converts to arb exactly)."""
     mid = H.mid
     N = mid.shape[0]
     if N > MAX_DEPTH // 2 or not mu > 0:
         return False
     if mid.shape != (N, N) or not np.array_equal(mid, mid.T):
-        return False                  # Lemma C needs an exactly symmetric midpoint
+        return False                  # Z is symmetric only if the midpoint is
     try:
         _finite(mid, H.rad)
         rho = float(np.max(row_sum_bounds(H.rad)))
@@ -156,22 +158,27 @@ def positive_definite(H: Enc, mu: arb) -> bool:
         return False
     g = 2 * (2 * N + 8) * U
     diag = np.diag(mid)
-    # the shift: a float guess, s ~ mu + rho + twice the expected Cholesky error
+    # the shift: a float guess, s ~ mu + rho + a few times the expected Cholesky residual
     s = mu_f + rho + 4 * g * (float(np.abs(diag).sum()) + N * (mu_f + rho)) + 2.0 ** -900
     A = mid.copy()
     A[np.diag_indices(N)] = diag - s
-    try:
-        L = np.linalg.cholesky(A)
-    except np.linalg.LinAlgError:
+    with np.errstate(all="ignore"):
+        try:
+            L = np.linalg.cholesky(A)
+        except np.linalg.LinAlgError:
+            return False
+        if not np.all(np.isfinite(L)) or not np.isfinite(s):
+            return False
+        try:
+            shifted_mid = Enc.exact(mid) - Enc.exact(s * np.eye(N))   # s * 1 and s * 0 are exact
+            Z = shifted_mid - Enc.exact(L) @ Enc.exact(np.ascontiguousarray(L.T))
+            _finite(Z.mid, Z.rad)
+            nu = float(np.max(row_sum_bounds(np.abs(Z.mid) + Z.rad)))
+        except ArithmeticError:
+            return False
+    if not math.isfinite(nu):
         return False
-    if not np.all(np.isfinite(L)):
-        return False
-    a_diag = np.abs(np.diag(A))
-    sum_a = float(up(a_diag.sum()))                 # >= sum_j |A_jj|
-    e = 4 * (arb(N) + 1 + arb(float(np.max(np.abs(np.diag(L)))))) * arb(ETA)
-    ga = arb(g)
-    beta = ga * (arb(sum_a) + N * e) / (1 - ga) + N * e
-    lower = arb(s) - beta - 2 * arb(U) * arb(float(np.max(a_diag))) - arb(rho)
+    lower = arb(s) - arb(nu) - arb(rho)
     return bool(lower > mu)
 
 
