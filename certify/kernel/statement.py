@@ -103,20 +103,31 @@ def _require_orthonormal(teacher: tuple) -> None:
                 raise FormatError("teacher", f"rows {j} and {i} are not orthonormal")
 
 
-def read_statement(obj) -> Statement:
-    """Validate the decoded JSON of a certificate and return its Statement."""
+def check_header(obj, top_keys: set, optional_keys: set) -> None:
+    """A JSON object with exactly the given keys (optional ones allowed), of
+    this FORMAT and VERSION, whose free-text fields (software, info) are objects
+    of strings; raises FormatError naming the first bad field."""
     if not isinstance(obj, dict):
         raise FormatError("certificate", "top level must be a JSON object")
-    unknown = set(obj) - TOP_KEYS - OPTIONAL_TOP_KEYS
+    unknown = set(obj) - top_keys - optional_keys
     if unknown:
         raise FormatError(sorted(unknown)[0], "unknown field")
-    missing = TOP_KEYS - set(obj)
+    missing = top_keys - set(obj)
     if missing:
         raise FormatError(sorted(missing)[0], "missing field")
     if obj["format"] != FORMAT:
         raise FormatError("format", f"must be {FORMAT!r}")
     if obj["version"] != VERSION or type(obj["version"]) is not int:
         raise FormatError("version", f"unsupported version {str(obj['version'])[:20]!r}")
+    for key in ("software", "info"):
+        value = obj.get(key, {})
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise FormatError(key, "must be an object of strings")
+
+
+def read_statement(obj) -> Statement:
+    """Validate the decoded JSON of a certificate and return its Statement."""
+    check_header(obj, TOP_KEYS, OPTIONAL_TOP_KEYS)
     if obj["kind"] not in KINDS:
         raise FormatError("kind", f"unknown kind {str(obj['kind'])[:40]!r}")
     if obj["method"] not in METHODS:
@@ -147,8 +158,4 @@ def read_statement(obj) -> Statement:
                                     f"for kind {obj['kind']!r} and d_max {d_max}")
     claims = {key: _int(claims, key, 1, n * d - 1) if key in INTEGER_CLAIMS
               else _dyadic(value, f"claims.{key}") for key, value in claims.items()}
-    for key in ("software", "info"):
-        value = obj.get(key, {})
-        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-            raise FormatError(key, "must be an object of strings")
     return Statement(k, n, d, d_max, teacher, centre, radius, prec, claims, obj["kind"])

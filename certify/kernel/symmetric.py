@@ -44,8 +44,8 @@ from flint import arb, arb_mat, ctx
 from . import dyadic, krawczyk, preconditioners
 from .balls import NotSmooth
 from .prove import ClaimResult, prove_positive_definite
-from .statement import (BASE_CLAIMS, EXTRA_CLAIM, FORMAT, PREC_RANGE, VERSION,
-                        FormatError)
+from .statement import (BASE_CLAIMS, EXTRA_CLAIM, PREC_RANGE, FormatError, check_header)
+from .statement import _dyadic, _int  # the same field readers as the dense format
 
 METHOD = "symmetric"
 MAX_K = 10 ** 7           # counts are exact integers in arb; cost does not depend on k
@@ -314,35 +314,9 @@ class SymmetricStatement:
         return self.d_max is None or self.d_max > self.k
 
 
-def _int(obj, key, low, high):
-    value = obj.get(key)
-    if type(value) is not int or not low <= value <= high:
-        raise FormatError(key, f"must be an integer in [{low}, {high}], got {str(value)[:40]!r}")
-    return value
-
-
-def _dyadic(value, field):
-    try:
-        dyadic.parse(value)
-    except dyadic.DyadicError as err:
-        raise FormatError(field, str(err)) from None
-    return value
-
-
 def read_statement(obj) -> SymmetricStatement:
     """Validate the decoded JSON of a symmetric certificate (docs/format.md)."""
-    if not isinstance(obj, dict):
-        raise FormatError("certificate", "top level must be a JSON object")
-    unknown = set(obj) - TOP_KEYS - OPTIONAL_TOP_KEYS
-    if unknown:
-        raise FormatError(sorted(unknown)[0], "unknown field")
-    missing = TOP_KEYS - set(obj)
-    if missing:
-        raise FormatError(sorted(missing)[0], "missing field")
-    if obj["format"] != FORMAT:
-        raise FormatError("format", f"must be {FORMAT!r}")
-    if obj["version"] != VERSION or type(obj["version"]) is not int:
-        raise FormatError("version", f"unsupported version {str(obj['version'])[:20]!r}")
+    check_header(obj, TOP_KEYS, OPTIONAL_TOP_KEYS)
     if obj["kind"] != "local_minimum":
         raise FormatError("kind", "the symmetric method proves kind 'local_minimum' only")
     if obj["method"] != METHOD:
@@ -376,10 +350,6 @@ def read_statement(obj) -> SymmetricStatement:
     if not isinstance(claims, dict) or set(claims) != expected:
         raise FormatError("claims", f"must have exactly the keys {sorted(expected)}")
     claims = {key: _dyadic(value, f"claims.{key}") for key, value in claims.items()}
-    for key in ("software", "info"):
-        value = obj.get(key, {})
-        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-            raise FormatError(key, "must be an object of strings")
     return SymmetricStatement(k, d_max, tuple(blocks), centre, radius, prec, claims)
 
 
