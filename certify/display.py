@@ -4,58 +4,73 @@ A printed lower bound must never exceed the proved one and a printed upper
 bound must never fall below it: `decimal(text, digits, "down")` is the largest
 decimal with `digits` significant digits that is <= the exact value, "up" the
 smallest that is >=, "nearest" for values that are not bounds (a radius).
+Exact integer arithmetic throughout, no floats.
 """
 from __future__ import annotations
 
 from fractions import Fraction
-import math
 
 from .kernel import dyadic
 
 
-def exact(text: str) -> Fraction:
-    """The exact rational value of a canonical dyadic string."""
-    m, e = dyadic.parse(text)
-    return Fraction(m) * Fraction(2) ** e
+def exact_value(text) -> Fraction | None:
+    """The exact rational of a canonical dyadic string, or None if it is not one."""
+    try:
+        m, e = dyadic.parse(text)
+    except dyadic.DyadicError:
+        return None
+    return Fraction(m) / (1 << -e) if e < 0 else Fraction(m << e)
+
+
+def _floor_ceil(q: Fraction, direction: str) -> int:
+    if direction == "nearest":
+        return round(q)
+    return (q.numerator // q.denominator if direction == "down"
+            else -((-q.numerator) // q.denominator))
+
+
+def round_decimal(q: Fraction, digits: int, direction: str) -> tuple[int, int]:
+    """(N, p) with N * 10^p <= q (direction 'down') or >= q ('up') or nearest to q,
+    N having about `digits` significant digits; exact integer arithmetic, no floats."""
+    if direction not in ("down", "up", "nearest"):
+        raise ValueError(direction)
+    if q == 0:
+        return 0, 0
+    a = abs(q)
+    # E = floor(log10 a), found exactly
+    E = len(str(a.numerator)) - len(str(a.denominator))
+    while Fraction(10) ** E > a:
+        E -= 1
+    while Fraction(10) ** (E + 1) <= a:
+        E += 1
+    p = E - digits + 1
+    N = _floor_ceil(q / Fraction(10) ** p, direction)
+    return N, p
+
+
+def decimal_text(q: Fraction, digits: int, direction: str, latex: bool = False) -> str:
+    """Decimal text of a bound of q rounded outward (see round_decimal)."""
+    N, p = round_decimal(q, digits, direction)
+    if N == 0:
+        return "0"
+    sign, mant = ("-" if N < 0 else ""), str(abs(N))
+    exponent10 = p + len(mant) - 1          # value = sign * m.ant * 10^exponent10
+    if -4 <= exponent10 < 6:
+        if p >= 0:
+            body = mant + "0" * p
+        else:
+            mant = mant.rjust(-p + 1, "0")
+            body = mant[:p] + "." + mant[p:]
+        return sign + body
+    mant_text = mant[0] + ("." + mant[1:] if len(mant) > 1 else "")
+    if latex:
+        return f"{sign}{mant_text}\\times 10^{{{exponent10}}}"
+    return f"{sign}{mant_text}e{exponent10}"
 
 
 def decimal(text: str, digits: int = 10, direction: str = "nearest") -> str:
-    """`digits` significant decimal digits of the dyadic `text`, rounded in `direction`."""
-    q = exact(text)
-    if q == 0:
-        return "0"
-    exponent = math.floor(math.log10(abs(q)))
-    # correct the float log10 estimate so that 10^exponent <= |q| < 10^(exponent+1)
-    while Fraction(10) ** exponent > abs(q):
-        exponent -= 1
-    while Fraction(10) ** (exponent + 1) <= abs(q):
-        exponent += 1
-    scale = Fraction(10) ** (digits - 1 - exponent)
-    scaled = q * scale
-    if direction == "down":
-        integer = math.floor(scaled)
-    elif direction == "up":
-        integer = math.ceil(scaled)
-    else:
-        integer = round(scaled)
-    if abs(exponent) > 6 or exponent >= digits:
-        return _sci(integer, digits, exponent)
-    return _fixed(Fraction(integer) / scale, digits - 1 - exponent)
-
-
-def _sci(integer: int, digits: int, exponent: int) -> str:
-    """integer * 10^(exponent - digits + 1) in scientific notation, exactly."""
-    sign, text = ("-" if integer < 0 else ""), str(abs(integer))
-    if len(text) > digits:   # carry made one more digit (e.g. 9.99 -> 10.0)
-        text, exponent = text[:digits], exponent + 1
-    return f"{sign}{text[0]}.{text[1:]}e{exponent:+03d}" if digits > 1 else f"{sign}{text}e{exponent:+03d}"
-
-
-def _fixed(value: Fraction, places: int) -> str:
-    """Exact fixed-point text of a decimal fraction with `places` decimals."""
-    integer = value * 10 ** places
-    if places == 0:
-        return str(integer.numerator)
-    assert integer.denominator == 1
-    sign, text = ("-" if integer < 0 else ""), str(abs(integer.numerator)).rjust(places + 1, "0")
-    return f"{sign}{text[:-places]}.{text[-places:]}"
+    """`digits` significant decimal digits of the dyadic string `text`, rounded in `direction`."""
+    q = exact_value(text)
+    if q is None:
+        raise ValueError(f"not a canonical dyadic string: {str(text)[:40]!r}")
+    return decimal_text(q, digits, direction)

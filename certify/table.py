@@ -29,6 +29,7 @@ from pathlib import Path
 
 from . import __version__
 from .kernel import dyadic
+from .display import decimal_text, exact_value, round_decimal  # noqa: F401 (re-exported)
 
 EXIT_OK, EXIT_REFUSED, EXIT_UNUSABLE = 0, 1, 2
 DEFAULT_DIR = Path("certificates")
@@ -43,59 +44,6 @@ DASH = "-"
 # ---------------------------------------------------------------------------
 # exact numbers -> decimal text, rounded outward
 # ---------------------------------------------------------------------------
-def exact_value(text) -> Fraction | None:
-    """The exact rational of a canonical dyadic string, or None if it is not one."""
-    try:
-        m, e = dyadic.parse(text)
-    except dyadic.DyadicError:
-        return None
-    return Fraction(m) / (1 << -e) if e < 0 else Fraction(m << e)
-
-
-def _floor_ceil(q: Fraction, direction: str) -> int:
-    return (q.numerator // q.denominator if direction == "down"
-            else -((-q.numerator) // q.denominator))
-
-
-def round_decimal(q: Fraction, digits: int, direction: str) -> tuple[int, int]:
-    """(N, p) with N * 10^p <= q (direction 'down') or >= q ('up'), N having about
-    `digits` significant digits; exact integer arithmetic, no floats."""
-    if direction not in ("down", "up"):
-        raise ValueError(direction)
-    if q == 0:
-        return 0, 0
-    a = abs(q)
-    # E = floor(log10 a), found exactly
-    E = len(str(a.numerator)) - len(str(a.denominator))
-    while Fraction(10) ** E > a:
-        E -= 1
-    while Fraction(10) ** (E + 1) <= a:
-        E += 1
-    p = E - digits + 1
-    N = _floor_ceil(q / Fraction(10) ** p, direction)
-    return N, p
-
-
-def decimal_text(q: Fraction, digits: int, direction: str, latex: bool = False) -> str:
-    """Decimal text of a bound of q rounded outward (see round_decimal)."""
-    N, p = round_decimal(q, digits, direction)
-    if N == 0:
-        return "0"
-    sign, mant = ("-" if N < 0 else ""), str(abs(N))
-    exponent10 = p + len(mant) - 1          # value = sign * m.ant * 10^exponent10
-    if -4 <= exponent10 < 6:
-        if p >= 0:
-            body = mant + "0" * p
-        else:
-            mant = mant.rjust(-p + 1, "0")
-            body = mant[:p] + "." + mant[p:]
-        return sign + body
-    mant_text = mant[0] + ("." + mant[1:] if len(mant) > 1 else "")
-    if latex:
-        return f"{sign}{mant_text}\\times 10^{{{exponent10}}}"
-    return f"{sign}{mant_text}e{exponent10}"
-
-
 def bound_text(text, direction: str, digits: int, latex: bool = False) -> str:
     q = exact_value(text)
     return DASH if q is None else decimal_text(q, digits, direction, latex)

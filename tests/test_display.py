@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from certify.display import decimal, exact
+from certify.display import decimal, exact_value as exact
 from certify.kernel.dyadic import format_dyadic
 
 
