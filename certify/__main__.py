@@ -152,23 +152,13 @@ def run_certify(argv: list[str]) -> int:
     return status
 
 
-def expand_paths(paths: list[str]) -> list[Path]:
-    out = []
-    for p in paths or [str(DEFAULT_DIR)]:
-        path = Path(p)
-        if path.is_dir():
-            out.extend(sorted(path.rglob("*.json")))
-        else:
-            out.append(path)
-    return out
-
-
 def run_verify(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m certify verify", description=(
         "Re-prove stored certificates from their own data (arb ball arithmetic). "
         "Exit 0 if every one is proved, 1 if any claim is refused, 2 if a file is unreadable."))
     parser.add_argument("paths", nargs="*", help="certificate files or folders (default certificates/)")
     args = parser.parse_args(argv)
+    from .certificate import expand_paths
     from .kernel.verify import verify_bytes
 
     if not args.paths and not DEFAULT_DIR.is_dir():

@@ -13,6 +13,18 @@ from .kernel import dyadic
 from .kernel.statement import FORMAT, VERSION, Statement
 from .kernel.verify import canonical_bytes
 
+DEFAULT_DIR = Path("certificates")
+
+
+def expand_paths(paths: list[str]) -> list[Path]:
+    """Certificate files named by `paths` (files, or folders searched recursively
+    for *.json); no paths means the folder certificates/."""
+    out = []
+    for p in paths or [str(DEFAULT_DIR)]:
+        path = Path(p)
+        out.extend(sorted(path.rglob("*.json")) if path.is_dir() else [path])
+    return out
+
 
 def to_object(statement: Statement, info: dict | None = None) -> dict:
     """The JSON object of a statement (its kind, dense method)."""

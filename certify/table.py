@@ -29,6 +29,7 @@ from pathlib import Path
 
 from . import __version__
 from .kernel import dyadic
+from .certificate import expand_paths  # noqa: F401 (used by report too)
 from .display import decimal_text, exact_value, round_decimal  # noqa: F401 (re-exported)
 
 EXIT_OK, EXIT_REFUSED, EXIT_UNUSABLE = 0, 1, 2
@@ -226,14 +227,6 @@ def load_row(path: Path, verify: bool) -> Row:
         row.status = "yes" if verdict.accepted else "NO"
         row.detail = "" if verdict.accepted else verdict.first_failure()
     return row
-
-
-def expand_paths(paths: list[str]) -> list[Path]:
-    out = []
-    for p in paths or [str(DEFAULT_DIR)]:
-        path = Path(p)
-        out.extend(sorted(path.glob("*.json")) if path.is_dir() else [path])
-    return out
 
 
 # ---------------------------------------------------------------------------
