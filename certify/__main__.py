@@ -2,7 +2,7 @@
 
     python -m certify k=6 [k=6..20 | k=6,8,12] [--prec BITS] [--out DIR] [--force] [--jobs N]
     python -m certify k=8 n=9 [n=k+1,k+2]   (n > k students: search, certify minima and saddles)
-    python -m certify point candidate.json [--out cert.json]   (certify a given point)
+    python -m certify point candidate.json [--out cert.json] [--symmetric]   (certify a given point)
     python -m certify k=1000 [--method dense|symmetric]   (k > 40: symmetry-reduced, blocks (1, k-1))
     python -m certify symmetric --blocks 2,18 | cand.json   (other block structures, reduced)
     python -m certify verify [PATH ...]      (files or folders; default certificates/)

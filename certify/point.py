@@ -220,9 +220,19 @@ def run_point(argv: list[str]) -> int:
                         help="certificate path (default: <candidate>.cert.json next to the candidate)")
     parser.add_argument("--prec", type=int, default=128, help="arb precision in bits, 64..2048 (default 128)")
     parser.add_argument("--force", action="store_true", help="replace an existing different certificate")
+    parser.add_argument("--symmetric", action="store_true",
+                        help="detect the block symmetry of the point and use the symmetry-reduced "
+                             "method (n = k = d, teacher I; --out is then a folder, default "
+                             "certificates/symmetric); same as `python -m certify symmetric CANDIDATE`")
     args = parser.parse_args(argv)
     if not 64 <= args.prec <= 2048:
         parser.error("--prec must be in 64..2048")
+    if args.symmetric:
+        from .symmetric_pipeline import run_symmetric
+        forwarded = [str(args.candidate), "--prec", str(args.prec)]
+        forwarded += ["--force"] if args.force else []
+        forwarded += ["--out", str(args.out)] if args.out is not None else []
+        return run_symmetric(forwarded)
     try:
         W, V = read_candidate(args.candidate, args.k)
     except BadCandidate as err:

@@ -341,3 +341,20 @@ def test_global_minimum_not_certified(tmp_path, capsys):
     assert point.run_point([str(path)]) == 1
     out = capsys.readouterr().out
     assert out.startswith("not certified:") and out.count("\n") == 1, out
+
+
+def test_point_symmetric_detects_blocks_and_the_verifier_accepts(tmp_path):
+    """`point --symmetric`: a perturbed S1 x S5 minimum is certified by the reduced
+    method; the certificate is re-proved, and refused once its block structure is wrong."""
+    from certify.kernel.verify import canonical_bytes, verify_bytes
+    W = np.array([[frac(x) for x in row] for row in load(K6)["box"]["centre"]], dtype=float)
+    candidate = tmp_path / "cand.json"
+    candidate.write_text(json.dumps({"k": 6, "W": (W + 1e-7).tolist()}))
+    proc = cli("point", candidate, "--symmetric", "--out", tmp_path / "out", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    [cert] = list((tmp_path / "out").iterdir())
+    obj = json.loads(cert.read_bytes())
+    assert obj["method"] == "symmetric" and sorted(obj["blocks"]) == [1, 5]
+    assert verify_bytes(cert.read_bytes()).accepted
+    obj["blocks"] = [2, 4]
+    assert not verify_bytes(canonical_bytes(obj)).accepted
