@@ -29,8 +29,8 @@ import json
 import sys
 from pathlib import Path
 
-from .table import (EXIT_OK, EXIT_REFUSED, EXIT_UNUSABLE, Row, decimal_text, exact_value,
-                    expand_paths, load_row)
+from .table import (ABS_EIG_KEYS, EXIT_OK, EXIT_REFUSED, EXIT_UNUSABLE, Row, decimal_text,
+                    eig_bound_exact, exact_value, expand_paths, load_row)
 
 DEFAULT_OUT = Path("results/plots")
 DEFAULT_CENSUS = Path("results")
@@ -73,16 +73,6 @@ def _float(text) -> float | None:
 def loss_mid(row: Row) -> float | None:
     lo, hi = _float(row.get("claims", "loss_lower")), _float(row.get("claims", "loss_upper"))
     return None if lo is None or hi is None else (lo + hi) / 2
-
-
-def eig_bound_exact(row: Row, keys=("hessian_min_eig_lower", "extra_min_eig_lower")):
-    """Exact certified bound: lambda_min > it on the whole d-range (minima), or, with
-    keys=("hessian_min_abs_eig_lower", "extra_min_eig_lower"), |lambda| > it (saddles)."""
-    claims = row.get("claims")
-    if not isinstance(claims, dict) or keys[0] not in claims:
-        return None
-    values = [exact_value(claims.get(key)) for key in keys if key in claims]
-    return None if None in values else min(values)
 
 
 def eig_bound(row: Row) -> float | None:
@@ -281,7 +271,7 @@ def plot_spectrum(plt, row: Row, out: Path, note: str) -> list[Path]:
         ax.hist(extra, bins=bins, color="C2", alpha=0.6,
                 label=f"M block for d > {row.get('d')} ({len(extra)}, float)")
     bound = eig_bound_exact(row) if row.get("kind") == "local_minimum" else None
-    abs_bound = eig_bound_exact(row, ("hessian_min_abs_eig_lower", "extra_min_eig_lower"))
+    abs_bound = eig_bound_exact(row, ABS_EIG_KEYS)
     if bound is not None:
         ax.axvline(float(bound), color="C3", lw=1.5,
                    label=f"certified: every eigenvalue > {_label_down(bound)}")

@@ -134,27 +134,13 @@ class Row:
 
     def eigen_bound(self, latex: bool = False) -> tuple[str, str]:
         """(relation, number): lambda_min > x for minima, |lambda| > x for saddles."""
-        claims = self.get("claims") or {}
-        if not isinstance(claims, dict):
-            return "", DASH
-        if "hessian_min_eig_lower" in claims:
-            # for d' > d the Hessian also has the eigenvalues of M (the d > k lemma), so a
-            # bound valid on the whole d-range is the smaller of the two claims
-            values = [exact_value(claims.get(key))
-                      for key in ("hessian_min_eig_lower", "extra_min_eig_lower")
-                      if key in claims]
-            if None in values:
-                return "", DASH
-            return ">", decimal_text(min(values), EIG_DIGITS, "down", latex)
-        if "hessian_min_abs_eig_lower" in claims:
-            # saddles: the extra-dimension block M is positive definite (> its claim),
-            # so |lambda| > min(both) holds on the whole d-range as well
-            values = [exact_value(claims.get(key))
-                      for key in ("hessian_min_abs_eig_lower", "extra_min_eig_lower")
-                      if key in claims]
-            if None in values:
-                return "", DASH
-            return "|.|>", decimal_text(min(values), EIG_DIGITS, "down", latex)
+        claims = self.get("claims")
+        for relation, keys in ((">", MIN_EIG_KEYS), ("|.|>", ABS_EIG_KEYS)):
+            if isinstance(claims, dict) and keys[0] in claims:
+                bound = eig_bound_exact(self, keys)
+                if bound is None:
+                    return "", DASH
+                return relation, decimal_text(bound, EIG_DIGITS, "down", latex)
         return "", DASH
 
     def loss(self, latex: bool = False) -> tuple[str, str]:
@@ -173,6 +159,24 @@ class Row:
             return x if isinstance(x, int) else 10**12
         return (num(self.get("k")), num(self.get("n")), num(self.get("d")),
                 str(self.get("kind")), str(self.path))
+
+
+# for d' > d the Hessian also has the eigenvalues of the block M of the d > k lemma, so a
+# bound valid on the whole d-range is the smaller of the two claims; for saddles M is
+# positive definite (> its claim), so |lambda| > min(both) holds on the whole d-range too
+MIN_EIG_KEYS = ("hessian_min_eig_lower", "extra_min_eig_lower")
+ABS_EIG_KEYS = ("hessian_min_abs_eig_lower", "extra_min_eig_lower")
+
+
+def eig_bound_exact(row: Row, keys=MIN_EIG_KEYS) -> Fraction | None:
+    """Exact certified bound: lambda_min > it on the whole d-range (minima), or, with
+    keys=ABS_EIG_KEYS, |lambda| > it (saddles); None if keys[0] is not claimed or a
+    present claim is not a dyadic string."""
+    claims = row.get("claims")
+    if not isinstance(claims, dict) or keys[0] not in claims:
+        return None
+    values = [exact_value(claims.get(key)) for key in keys if key in claims]
+    return None if None in values else min(values)
 
 
 def block_sizes(blocks) -> list[int]:
