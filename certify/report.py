@@ -209,51 +209,55 @@ def _log_x_if_wide(ax, ks) -> None:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
-def plot_loss(plt, minima: list[Row], out: Path, note: str) -> list[Path]:
-    series = _by_offset(minima, loss_mid)
+def _plot_vs_k(plt, series: dict, out: Path, stem: str, ylabel: str, title: str,
+               label=_label, decorate=None) -> list[Path]:
+    """One "o-" line per n - k offset in {offset: [(k, y), ...]}, against k (log scale
+    if k is wide); decorate(ax) adds the plot's own extras; written files (none if
+    there is no series)."""
     if not series:
         return []
     fig, ax = plt.subplots(figsize=(5, 3.4))
-    for off, points in series.items():
-        ax.plot(*zip(*points), "o-", ms=4, label=_label(off))
+    for off in sorted(series):
+        ax.plot(*zip(*sorted(series[off])), "o-", ms=4, label=label(off))
     _log_x_if_wide(ax, [k for pts in series.values() for k, _ in pts])
-    if ax.get_xscale() == "log":
-        ax.set_yscale("log")             # the loss decays roughly like 1/k
+    if decorate is not None:
+        decorate(ax)
     ax.set_xlabel("k (teacher neurons)")
-    ax.set_ylabel("loss F(W*) (certified enclosure)")
-    ax.set_title("Certified spurious local minima" + note, fontsize=9)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=9)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
-    written = _save(fig, out, "loss_vs_k")
+    written = _save(fig, out, stem)
     plt.close(fig)
     return written
+
+
+def plot_loss(plt, minima: list[Row], out: Path, note: str) -> list[Path]:
+    def log_y_if_log_x(ax):
+        if ax.get_xscale() == "log":
+            ax.set_yscale("log")             # the loss decays roughly like 1/k
+    return _plot_vs_k(plt, _by_offset(minima, loss_mid), out, "loss_vs_k",
+                      "loss F(W*) (certified enclosure)",
+                      "Certified spurious local minima" + note, decorate=log_y_if_log_x)
 
 
 def plot_eigen(plt, minima: list[Row], out: Path, note: str) -> list[Path]:
-    series = _by_offset(minima, eig_bound)
-    if not series:
-        return []
-    fig, ax = plt.subplots(figsize=(5, 3.4))
-    for off, points in series.items():
-        ax.plot(*zip(*points), "o-", ms=4, label=f"certified lower bound, {_label(off)}")
-    floats = []
-    for row in minima:
-        spectrum = float_spectrum(row)
-        if spectrum is not None:
-            eig, extra = spectrum
-            low = min(eig.min(), extra.min()) if extra is not None else eig.min()
-            floats.append((row.get("k"), float(low)))
-    if floats:
-        ax.plot(*zip(*sorted(floats)), "x", ms=5, color="grey", label="float value at box centre")
-    _log_x_if_wide(ax, [k for pts in series.values() for k, _ in pts])
-    ax.set_xlabel("k (teacher neurons)")
-    ax.set_ylabel("smallest Hessian eigenvalue")
-    ax.set_title("Certified lower bound on the smallest Hessian eigenvalue" + note, fontsize=9)
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
-    written = _save(fig, out, "eigenvalue_vs_k")
-    plt.close(fig)
-    return written
+    def float_values(ax):
+        floats = []
+        for row in minima:
+            spectrum = float_spectrum(row)
+            if spectrum is not None:
+                eig, extra = spectrum
+                low = min(eig.min(), extra.min()) if extra is not None else eig.min()
+                floats.append((row.get("k"), float(low)))
+        if floats:
+            ax.plot(*zip(*sorted(floats)), "x", ms=5, color="grey",
+                    label="float value at box centre")
+    return _plot_vs_k(plt, _by_offset(minima, eig_bound), out, "eigenvalue_vs_k",
+                      "smallest Hessian eigenvalue",
+                      "Certified lower bound on the smallest Hessian eigenvalue" + note,
+                      label=lambda off: f"certified lower bound, {_label(off)}",
+                      decorate=float_values)
 
 
 def plot_spectrum(plt, row: Row, out: Path, note: str) -> list[Path]:
@@ -295,21 +299,10 @@ def plot_census(plt, census: dict, out: Path) -> list[Path]:
     for (k, n), frac in census.items():
         if 0 <= n - k <= 2:
             series.setdefault(n - k, []).append((k, frac))
-    if not series:
-        return []
-    fig, ax = plt.subplots(figsize=(5, 3.4))
-    for off in sorted(series):
-        ax.plot(*zip(*sorted(series[off])), "o-", ms=4, label=_label(off))
-    _log_x_if_wide(ax, [k for pts in series.values() for k, _ in pts])
-    ax.set_xlabel("k (teacher neurons)")
-    ax.set_ylabel("fraction of runs at a spurious minimum")
-    ax.set_ylim(bottom=0)
-    ax.set_title("Gradient descent census (empirical, not a theorem)", fontsize=9)
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
-    written = _save(fig, out, "spurious_fraction")
-    plt.close(fig)
-    return written
+    return _plot_vs_k(plt, series, out, "spurious_fraction",
+                      "fraction of runs at a spurious minimum",
+                      "Gradient descent census (empirical, not a theorem)",
+                      decorate=lambda ax: ax.set_ylim(bottom=0))
 
 
 def run_report(argv: list[str]) -> int:
