@@ -19,7 +19,8 @@ from . import __version__
 from .kernel import dyadic
 from .kernel import symmetric as ks
 from .kernel.statement import EXTRA_CLAIM, FORMAT, VERSION
-from .pipeline import EIG_BITS, LOSS_BITS, NotCertified, Outcome, eigen_claim
+from .pipeline import LOSS_BITS, NotCertified, Outcome, eigen_claim
+from .symmetry import isotropy_label
 
 DEFAULT_PREC = 128
 DENSE_SEARCH_K = 12          # below this the (1, k-1) start comes from certify.search
@@ -169,14 +170,12 @@ def certify_blocks(blocks, theta0, prec: int = DEFAULT_PREC, d_max=None,
 def _float_newton(blocks, theta, iters: int = 40) -> np.ndarray:
     """Cheap float Newton (53-bit jets) used along the continuation in k."""
     theta = np.array(theta, dtype=float)
-    with ctx.workprec(53):
-        for _ in range(iters):
-            jet = ks.block_loss(list(blocks), ks.jets(list(blocks), [arb(x) for x in theta]))
-            g = np.array([float(jet.g[i, 0].mid()) for i in range(len(theta))])
-            step = np.linalg.solve(_mid_matrix(jet.h), g)
-            theta = theta - step
-            if np.max(np.abs(step)) < 1e-15 * max(1.0, np.max(np.abs(theta))):
-                break
+    for _ in range(iters):
+        jet = _phi_jet(blocks, theta)
+        step = np.linalg.solve(_mid_matrix(jet.h), _mid_matrix(jet.g)[:, 0])
+        theta = theta - step
+        if np.max(np.abs(step)) < 1e-15 * max(1.0, np.max(np.abs(theta))):
+            break
     return theta
 
 
@@ -190,9 +189,7 @@ def family_start(k: int) -> np.ndarray:
     current = k0
     while current < k:
         nxt = min(k, int(current * 1.5) + 1)
-        scaled = theta.copy()
-        scaled[[1, 2, 4]] *= current / nxt
-        theta = _float_newton((1, nxt - 1), scaled)
+        theta = _float_newton((1, nxt - 1), next_start(theta, current, nxt))
         current = nxt
     return theta
 
@@ -221,8 +218,7 @@ def certify_k_symmetric(k: int, prec: int = DEFAULT_PREC, start=None) -> Outcome
 
 
 def certificate_name(outcome: Outcome) -> str:
-    blocks = outcome.obj["blocks"]
-    return f"k{outcome.k}_n{outcome.n}_" + "x".join(f"S{p}" for p in blocks) + "_sym.json"
+    return f"k{outcome.k}_n{outcome.n}_{isotropy_label(outcome.obj['blocks'])}_sym.json"
 
 
 # ---------------------------------------------------------------------------
@@ -352,11 +348,10 @@ def certify_dense_point(W: np.ndarray, prec: int = DEFAULT_PREC) -> Outcome:
     if found is None:
         raise NotCertified("no Delta(S_p1 x ... x S_pm) block structure (m <= %d) detected"
                            % ks.MAX_BLOCKS)
-    blocks, theta, rows, cols = found
-    label = "x".join(f"S{p}" for p in blocks)
+    blocks, theta, _, _ = found
     return certify_blocks(blocks, theta, prec, None,
                           info={"found_by": "dense candidate, block structure detected",
-                                "symmetry": label})
+                                "symmetry": isotropy_label(blocks)})
 
 
 def run_symmetric(argv: list[str]) -> int:
@@ -394,7 +389,7 @@ def run_symmetric(argv: list[str]) -> int:
                 return 1
             outcome = certify_blocks(blocks, found[0], args.prec, None, info={
                 "found_by": "block ansatz search, reduced Newton",
-                "symmetry": "x".join(f"S{p}" for p in blocks)})
+                "symmetry": isotropy_label(blocks)})
         else:
             try:
                 if args.candidate.suffix == ".npy":
@@ -416,9 +411,10 @@ def run_symmetric(argv: list[str]) -> int:
     except certificate.WouldOverwrite as err:
         print(str(err), file=sys.stderr)
         return 1
+    from .display import decimal
     claims = outcome.obj["claims"]
     print(f"certified blocks {outcome.obj['blocks']}: loss >= "
-          f"{dyadic.to_arb(claims['loss_lower']).mid().str(12, radius=False)}, lambda_min > "
-          f"{dyadic.to_arb(claims['hessian_min_eig_lower']).mid().str(7, radius=False)} -> {path}"
+          f"{decimal(claims['loss_lower'], 12, 'down')}, lambda_min > "
+          f"{decimal(claims['hessian_min_eig_lower'], 7, 'down')} -> {path}"
           f"{'' if changed else ' (unchanged)'}")
     return 0
