@@ -70,6 +70,15 @@ def _float_matrix(value, field: str):
 
 def read_candidate(path: Path, k_option: int | None):
     """(W, V) as float arrays from a candidate file; raises BadCandidate."""
+    W, k, V = load_candidate(path, k_option)
+    return check_candidate(W, k, V)
+
+
+def load_candidate(path: Path, k_option: int | None = None, need_k: bool = True):
+    """(W, k, V) as read from a candidate file (JSON or .npy), before the checks of
+    :func:`check_candidate`: W a non-empty 2-D float array; k from the file or
+    k_option (None only when need_k is false); V None when the file gives none.
+    Raises BadCandidate."""
     import numpy as np
     try:
         size = path.stat().st_size
@@ -82,7 +91,7 @@ def read_candidate(path: Path, k_option: int | None):
         raise BadCandidate("the file is empty")
     V = None
     if path.suffix.lower() == ".npy":
-        if k_option is None:
+        if k_option is None and need_k:
             raise BadCandidate("a .npy candidate needs --k")
         import io
         try:
@@ -112,16 +121,16 @@ def read_candidate(path: Path, k_option: int | None):
         if "W" not in obj:
             raise BadCandidate('missing field "W"')
         k = obj.get("k", k_option)
-        if k is None:
+        if k is None and need_k:
             raise BadCandidate('missing field "k" (or give --k)')
-        if type(k) is not int:
+        if k is not None and type(k) is not int:
             raise BadCandidate(f'"k" must be an integer, got {str(k)[:20]!r}')
         if k_option is not None and k_option != k:
             raise BadCandidate(f"--k {k_option} contradicts k = {k} in the file")
         W = _float_matrix(obj["W"], "W")
         if "V" in obj:
             V = _float_matrix(obj["V"], "V")
-    return check_candidate(W, k, V)
+    return W, k, V
 
 
 def check_candidate(W, k: int, V=None):
@@ -183,8 +192,9 @@ def certify_candidate(W, V, prec: int, info: dict | None = None):
     """Outcome of pipeline.certify_point, for every d' >= d when M > 0 at the
     point, else for d only.  Raises pipeline.NotCertified."""
     from . import pipeline
-    if parallel_pair(W, V):
-        raise pipeline.NotCertified(parallel_pair(W, V))
+    parallel = parallel_pair(W, V)
+    if parallel:
+        raise pipeline.NotCertified(parallel)
     try:
         return pipeline.certify_point(W, V, prec, None, info)
     except pipeline.NotCertified as err:

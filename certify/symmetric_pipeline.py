@@ -357,7 +357,6 @@ def certify_dense_point(W: np.ndarray, prec: int = DEFAULT_PREC) -> Outcome:
 def run_symmetric(argv: list[str]) -> int:
     """python -m certify symmetric --blocks 2,18 | CANDIDATE.json|.npy  [--out DIR] [--force]"""
     import argparse
-    import json as _json
     import sys
     from pathlib import Path
 
@@ -391,14 +390,14 @@ def run_symmetric(argv: list[str]) -> int:
                 "found_by": "block ansatz search, reduced Newton",
                 "symmetry": isotropy_label(blocks)})
         else:
+            from .point import BadCandidate, load_candidate
             try:
-                if args.candidate.suffix == ".npy":
-                    W = np.load(args.candidate, allow_pickle=False)
-                else:
-                    W = np.array(_json.loads(args.candidate.read_text())["W"], dtype=float)
-                if W.ndim != 2 or not np.all(np.isfinite(W)):
-                    raise ValueError("W must be a finite 2-D array")
-            except (OSError, ValueError, KeyError, TypeError) as err:
+                W, k, V = load_candidate(args.candidate, need_k=False)
+                if not np.all(np.isfinite(W)):
+                    raise BadCandidate("W must be a finite 2-D array")
+                if k not in (None, W.shape[0]) or (V is not None and not np.array_equal(V, np.eye(*W.shape))):
+                    raise BadCandidate("the symmetric method needs n = k = d and teacher I")
+            except BadCandidate as err:
                 print(f"UNUSABLE {args.candidate}: {err}", file=sys.stderr)
                 return 2
             outcome = certify_dense_point(W, args.prec)
