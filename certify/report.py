@@ -29,8 +29,10 @@ import json
 import sys
 from pathlib import Path
 
-from .table import (ABS_EIG_KEYS, EXIT_OK, EXIT_REFUSED, EXIT_UNUSABLE, Row, decimal_text,
-                    eig_bound_exact, exact_value, expand_paths, load_row)
+from .certificate import expand_paths
+from .display import decimal_text, exact_value
+from .table import (ABS_EIG_KEYS, EXIT_OK, EXIT_REFUSED, EXIT_UNUSABLE, Row, eig_bound_exact,
+                    load_row)
 
 DEFAULT_OUT = Path("results/plots")
 DEFAULT_CENSUS = Path("results")

@@ -29,8 +29,8 @@ from pathlib import Path
 
 from . import __version__
 from .kernel import dyadic
-from .certificate import expand_paths  # noqa: F401 (used by report too)
-from .display import decimal_text, exact_value, round_decimal  # noqa: F401 (re-exported)
+from .certificate import expand_paths
+from .display import decimal_text, exact_value
 
 EXIT_OK, EXIT_REFUSED, EXIT_UNUSABLE = 0, 1, 2
 DEFAULT_DIR = Path("certificates")
@@ -100,12 +100,8 @@ class Row:
                 return f"${ge}{d}$"
             return f"${d}$" if d_max == d else f"${d}$--${d_max}$"
         if d_max is None:
-            text = f"d {ge}{d}"
-        elif d_max == d:
-            text = f"d = {d}"
-        else:
-            text = f"{d} {le}d {le}{d_max}"
-        return text
+            return f"d {ge}{d}"
+        return f"d = {d}" if d_max == d else f"{d} {le}d {le}{d_max}"
 
     def symmetry(self) -> str:
         label = self.get("info", "symmetry")
@@ -417,10 +413,6 @@ def build_parser() -> argparse.ArgumentParser:
                         help="certificate files or folders (default certificates/)")
     parser.set_defaults(style="text")
     return parser
-
-
-def load_rows(paths: list[str], verify: bool) -> list[Row]:
-    return sorted((load_row(p, verify) for p in expand_paths(paths)), key=Row.sort_key)
 
 
 def run_table(argv: list[str]) -> int:

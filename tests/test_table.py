@@ -14,10 +14,11 @@ from fractions import Fraction
 
 import pytest
 
-from helpers import K6, ROOT, encode, load
+from helpers import K6, ROOT, encode, frac, load
 
 from certify import table
-from certify.table import decimal_text, exact_value, round_decimal, run_table
+from certify.display import decimal_text, exact_value, round_decimal
+from certify.table import run_table
 
 K7 = ROOT / "certificates" / "k7_n7_S1xS6.json"
 
@@ -74,10 +75,10 @@ def test_printed_bounds_are_never_stronger_than_the_certificate(capsys):
     rows = list(csv.DictReader(io.StringIO(out)))
     assert len(rows) >= 2
     for row in rows:
-        lo, hi = exact_value(row["loss_lower_exact"]), exact_value(row["loss_upper_exact"])
+        lo, hi = frac(row["loss_lower_exact"]), frac(row["loss_upper_exact"])
         assert decimal_value(row["loss_lower"]) <= lo <= hi <= decimal_value(row["loss_upper"])
         assert decimal_value(row["loss_upper"]) - decimal_value(row["loss_lower"]) < Fraction(1, 10**8)
-        assert decimal_value(row["hessian_min_eig_lower"]) <= exact_value(row["hessian_bound_exact"])
+        assert decimal_value(row["hessian_min_eig_lower"]) <= frac(row["hessian_bound_exact"])
         assert row["radius"] == "2^-100" and row["radius_exact"] == "1*2^-100"
 
 
@@ -311,8 +312,8 @@ def test_real_saddle_and_overparameterised_minimum(tmp_path, capsys):
     code, out, _ = run(capsys, tmp_path)
     line = next(l for l in out.splitlines() if "saddle" in l)
     claims = load(tmp_path / "saddle_k5_n6.json")["claims"]
-    bound = min(exact_value(claims["hessian_min_abs_eig_lower"]),
-                exact_value(claims.get("extra_min_eig_lower", claims["hessian_min_abs_eig_lower"])))
+    bound = min(frac(claims["hessian_min_abs_eig_lower"]),
+                frac(claims.get("extra_min_eig_lower", claims["hessian_min_abs_eig_lower"])))
     printed = re.search(r"\|lambda\| > ([0-9.e-]+)", line).group(1)
     assert decimal_value(printed) <= bound
     assert f"saddle (index {saddle['morse_index']})" in line
