@@ -5,7 +5,7 @@ Two ways to find spurious local minima of the population loss F of
 
 * :func:`gradient_descent` -- plain gradient descent W <- W - eta grad F(W)
   from Xavier-style random starts, vectorised over many runs at once;
-* :func:`symmetric_ansatz_minimum` -- the lowest spurious minimum for
+* :func:`find_symmetric_minimum` -- the lowest spurious minimum for
   n = k = d, found by minimising F on the 5-dimensional subspace of matrices
   fixed by the isotropy group Delta(S_1 x S_{k-1}) (permute indices 1..k-1 of
   rows and columns together), followed by a float Newton polish.
@@ -37,7 +37,6 @@ __all__ = [
     "gradient_descent",
     "lowest_spurious_minimum",
     "newton_polish",
-    "symmetric_ansatz_minimum",
     "xavier_init",
 ]
 
@@ -208,13 +207,7 @@ def ansatz_basis(k: int) -> np.ndarray:
     W[i,0] = c, W[i,i] = e, W[i,j] = f (i != j; i, j >= 1).  These are exactly
     the W with W = P W P^T for every permutation P fixing index 0.
     """
-    E = np.zeros((5, k, k))
-    E[0, 0, 0] = 1.0
-    E[1, 0, 1:] = 1.0
-    E[2, 1:, 0] = 1.0
-    E[3, 1:, 1:] = np.eye(k - 1)
-    E[4, 1:, 1:] = 1.0 - np.eye(k - 1)
-    return E
+    return ansatz_embed(np.eye(5), k)
 
 
 def ansatz_embed(theta: np.ndarray, k: int) -> np.ndarray:
@@ -446,13 +439,8 @@ def find_symmetric_minimum(k: int, seed: int = 0, random_starts: int = 12,
     raise RuntimeError(f"no spurious local minimum found in the ansatz for k={k}")
 
 
-def symmetric_ansatz_minimum(k: int) -> np.ndarray:
-    """W (k x k) of the lowest-loss spurious minimum with isotropy
-    Delta(S_1 x S_{k-1}); see :func:`find_symmetric_minimum`."""
-    return find_symmetric_minimum(k).W
-
-
 def lowest_spurious_minimum(k: int) -> np.ndarray:
-    """The lowest-loss spurious minimum for n = k = d, as published (Safran &
-    Shamir 2018): it is the Delta(S_1 x S_{k-1}) ansatz minimum."""
-    return symmetric_ansatz_minimum(k)
+    """W (k x k) of the lowest-loss spurious minimum for n = k = d, as published
+    (Safran & Shamir 2018): it is the Delta(S_1 x S_{k-1}) ansatz minimum of
+    :func:`find_symmetric_minimum`."""
+    return find_symmetric_minimum(k).W
