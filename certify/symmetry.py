@@ -244,12 +244,6 @@ class Symmetry:
         self.p = tuple(len(b) for b in self.blocks)
         self.label = isotropy_label(self.p, self.young)
 
-    @property
-    def order(self) -> int:
-        """Order of the column group when it is Young: prod p_i!."""
-        from math import factorial, prod
-        return prod(factorial(q) for q in self.p) if self.young else 0
-
 
 def isotropy_label(p, young: bool = True) -> str:
     """'S1xS5' for the Young group S_1 x S_5; 'orbits(1,5)' for a smaller group."""
