@@ -1,4 +1,4 @@
-"""Shared helpers for the verifier, fuzz and CLI tests.
+"""Shared helpers for the verifier, fuzz, CLI and symmetric tests.
 
 Everything here that DECIDES something about a certificate is written
 independently of certify/kernel: its own strict dyadic parser, its own reading
@@ -9,6 +9,7 @@ and canonical_bytes (which *is* the definition of the canonical form).
 """
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from fractions import Fraction
@@ -102,6 +103,41 @@ def scaled_text(text: str, factor) -> str:
 
 def to_float_matrix(rows) -> np.ndarray:
     return np.array([[float(frac(x)) for x in row] for row in rows])
+
+
+def arb_mid(A) -> np.ndarray:
+    """Float midpoints of a flint arb_mat."""
+    return np.array([[float(A[i, j].mid()) for j in range(A.ncols())] for i in range(A.nrows())])
+
+
+# ---------------------------------------------------------------------------
+# orbits of index pairs under permutations of blocks, by brute force
+# ---------------------------------------------------------------------------
+def pair_orbits(blocks, fixed: int = 0) -> list[list[tuple[int, int]]]:
+    """Orbits of the pairs (i, j) in {0..k-1}^2 (k = sum(blocks)) under the group acting
+    diagonally, (i, j) -> (s(i), s(j)), that permutes the indices of each block except
+    its first `fixed` ones (fixed = 0: Delta(prod S_pa)); by union-find over the
+    generating adjacent transpositions, independent of certify.kernel.symmetric."""
+    k = sum(blocks)
+    starts = np.cumsum([0] + list(blocks))
+    gens = [(i, i + 1) for a in range(len(blocks))
+            for i in range(starts[a] + fixed, starts[a + 1] - 1)]
+    parent = {x: x for x in itertools.product(range(k), repeat=2)}
+
+    def find(x):
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    def swap(i, s, t):
+        return t if i == s else s if i == t else i
+
+    for (i, j), (s, t) in itertools.product(list(parent), gens):
+        parent[find((i, j))] = find((swap(i, s, t), swap(j, s, t)))
+    orbits: dict = {}
+    for x in parent:
+        orbits.setdefault(find(x), []).append(x)
+    return list(orbits.values())
 
 
 # ---------------------------------------------------------------------------

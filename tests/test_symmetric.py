@@ -10,9 +10,7 @@ verifier must refuse false symmetric claims.
 from __future__ import annotations
 
 import copy
-import itertools
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,8 +21,8 @@ from certify import symmetric_pipeline as sp
 from certify.kernel import dyadic
 from certify.kernel import symmetric as ks
 from certify.kernel.verify import canonical_bytes, verify_bytes
+from helpers import ROOT, arb_mid, pair_orbits, verify_obj
 
-ROOT = Path(__file__).resolve().parents[1]
 SYM_DIR = ROOT / "certificates" / "symmetric"
 STRUCTURES = [(1, 5), (2, 4), (3, 3), (1, 2, 3), (6, 1, 3), (1, 1, 4), (2, 2, 2), (4, 7), (1, 11), (5,)]
 SLOW = pytest.mark.slow
@@ -36,10 +34,6 @@ def random_point(blocks, seed):
     theta = rng.normal(size=len(names)) * 0.4
     theta += np.array([1.2 if n[0] == "alpha" else 0.0 for n in names])
     return theta
-
-
-def mid(A) -> np.ndarray:
-    return np.array([[float(A[i, j].mid()) for j in range(A.ncols())] for i in range(A.nrows())])
 
 
 def same_set(a, b, tol):
@@ -59,16 +53,16 @@ def test_reduced_quantities_match_dense(blocks):
     with ctx.workprec(128):
         point = [arb(float(x)) for x in theta]
         jet = ks.block_loss(list(blocks), ks.jets(list(blocks), point))
-        H = mid(ks.reduced_hessian(list(blocks), point))
-        M = mid(ks.reduced_extra_block(list(blocks), point))
+        H = arb_mid(ks.reduced_hessian(list(blocks), point))
+        M = arb_mid(ks.reduced_extra_block(list(blocks), point))
     # loss and gradient: d phi / d theta_o = <E_o, grad F>
     assert abs(float(jet.v.mid()) - objective.loss(W, V)) < 1e-12
     grad = np.einsum("oij,ij->o", E, objective.gradient(W, V))
-    assert np.max(np.abs(mid(jet.g)[:, 0] - grad)) < 1e-10
+    assert np.max(np.abs(arb_mid(jet.g)[:, 0] - grad)) < 1e-10
     # Hessian of phi = Phi^T H Phi with Phi the orbit matrices as columns
     Hd = objective.hessian(W, V)
     Phi = E.reshape(len(E), -1).T
-    assert np.max(np.abs(mid(jet.h) - Phi.T @ Hd @ Phi)) < 1e-9
+    assert np.max(np.abs(arb_mid(jet.h) - Phi.T @ Hd @ Phi)) < 1e-9
     # the reduced matrices have exactly the eigenvalues of the dense ones (as sets)
     dense = np.linalg.eigvalsh(Hd)
     reduced = np.linalg.eigvalsh(H)
@@ -86,7 +80,7 @@ def test_reduced_hessian_is_not_trivially_the_ansatz_hessian():
     with ctx.workprec(128):
         point = [arb(float(x)) for x in theta]
         S = ks.block_loss(list(blocks), ks.jets(list(blocks), point)).h
-        trivial = np.linalg.eigvalsh(mid(ks.normalised(list(blocks), S)))
+        trivial = np.linalg.eigvalsh(arb_mid(ks.normalised(list(blocks), S)))
     dense = np.linalg.eigvalsh(objective.hessian(W, np.eye(8)))
     assert all(np.min(np.abs(dense - x)) < 1e-10 for x in trivial)     # a subset ...
     assert not same_set(dense, trivial, 1e-6)                          # ... not all of it
@@ -96,7 +90,7 @@ def test_reduced_hessian_is_not_trivially_the_ansatz_hessian():
 def test_minimum_smallest_eigenvalue_matches_dense(k):
     found = search.find_symmetric_minimum(k)
     with ctx.workprec(128):
-        H = mid(ks.reduced_hessian([1, k - 1], [arb(float(x)) for x in found.theta]))
+        H = arb_mid(ks.reduced_hessian([1, k - 1], [arb(float(x)) for x in found.theta]))
     dense = np.linalg.eigvalsh(objective.hessian(found.W, np.eye(k)))
     assert abs(np.linalg.eigvalsh(H)[0] - dense[0]) < 1e-10
     assert abs(found.min_eigenvalue - dense[0]) < 1e-10
@@ -106,25 +100,8 @@ def test_minimum_smallest_eigenvalue_matches_dense(k):
 # dimension bookkeeping
 # ---------------------------------------------------------------------------
 def orbits_bruteforce(blocks) -> int:
-    """Number of orbits of Delta(prod S_pa) on index pairs, by union-find over the
-    generating transpositions (adjacent indices inside a block)."""
-    k = sum(blocks)
-    starts = np.cumsum([0] + list(blocks))
-    gens = [(i, i + 1) for a in range(len(blocks)) for i in range(starts[a], starts[a + 1] - 1)]
-    parent = {x: x for x in itertools.product(range(k), repeat=2)}
-
-    def find(x):
-        while parent[x] != x:
-            x = parent[x]
-        return x
-
-    def swap(i, s, t):
-        return t if i == s else s if i == t else i
-
-    for (i, j), (s, t) in itertools.product(list(parent), gens):
-        a, b = find((i, j)), find((swap(i, s, t), swap(j, s, t)))
-        parent[a] = b
-    return len({find(x) for x in parent})
+    """Number of orbits of Delta(prod S_pa) on index pairs (brute-force union-find)."""
+    return len(pair_orbits(blocks))
 
 
 def isotypic_decomposition(blocks):
@@ -184,12 +161,8 @@ def k8():
     return sp.certify_k_symmetric(8).obj
 
 
-def verdict_of(obj):
-    return verify_bytes(canonical_bytes(obj))
-
-
 def refused(obj) -> set:
-    v = verdict_of(obj)
+    v = verify_obj(obj)
     assert not v.accepted
     return {r.claim for r in v.results if not r.proved} or {v.error}
 
@@ -233,14 +206,14 @@ def test_symmetric_and_dense_certificates_agree_at_k6():
     """Both methods certify k = 6; same loss bounds and eigenvalue claims."""
     dense = json.loads((ROOT / "certificates" / "k6_n6_S1xS5.json").read_bytes())
     sym = sp.certify_k_symmetric(6).obj
-    assert verify_bytes(canonical_bytes(dense)).accepted and verdict_of(sym).accepted
+    assert verify_obj(dense).accepted and verify_obj(sym).accepted
     for key in ("loss_lower", "loss_upper", "hessian_min_eig_lower", "extra_min_eig_lower"):
         a, b = (float(dyadic.to_arb(c["claims"][key]).mid()) for c in (dense, sym))
         assert abs(a - b) < 1e-9 * max(1, abs(a)), key
 
 
 def test_k8_certificate_is_accepted_and_matches_landmark(k8):
-    assert verdict_of(k8).accepted
+    assert verify_obj(k8).accepted
     assert abs(float(dyadic.to_arb(k8["claims"]["loss_lower"]).mid()) - 0.021508037) < 1e-9
     assert abs(float(dyadic.to_arb(k8["claims"]["hessian_min_eig_lower"]).mid()) - 0.0213466) < 1e-6
 
@@ -314,7 +287,7 @@ def test_global_minimum_is_refused(k8):
 def test_malformed_symmetric_certificates_are_refused(k8, field, value):
     obj = copy.deepcopy(k8)
     obj[field] = value
-    verdict = verdict_of(obj)
+    verdict = verify_obj(obj)
     assert not verdict.accepted and verdict.error and verdict.error.startswith("field ")
 
 
@@ -325,7 +298,7 @@ def test_box_and_claim_shapes_are_checked(k8):
                    lambda o: o.update(d_max=8)):
         obj = copy.deepcopy(k8)
         mutate(obj)
-        verdict = verdict_of(obj)
+        verdict = verify_obj(obj)
         assert not verdict.accepted and verdict.error
 
 
@@ -333,7 +306,7 @@ def test_finite_d_max_without_extra_claim_is_accepted(k8):
     obj = copy.deepcopy(k8)
     obj["d_max"] = 8
     del obj["claims"]["extra_min_eig_lower"]
-    assert verdict_of(obj).accepted
+    assert verify_obj(obj).accepted
 
 
 def test_verifier_never_raises_on_mutated_symmetric_bytes(k8):
@@ -345,7 +318,7 @@ def test_verifier_never_raises_on_mutated_symmetric_bytes(k8):
         verify_bytes(mutated)                  # must not raise
     huge = copy.deepcopy(k8)
     huge["box"]["centre"] = ["1*2^-99999", "7" * 3000, "-3", "1", "0"]
-    assert not verdict_of(huge).accepted
+    assert not verify_obj(huge).accepted
 
 
 # float starts found by symmetric_pipeline.search_blocks (Newton refines them)
@@ -360,7 +333,7 @@ GENERAL_MINIMA = {
 def test_general_block_structures_are_certified(blocks):
     outcome = sp.certify_blocks(blocks, GENERAL_MINIMA[blocks])
     obj = outcome.obj
-    assert verdict_of(obj).accepted and obj["blocks"] == list(blocks)
+    assert verify_obj(obj).accepted and obj["blocks"] == list(blocks)
     k = sum(blocks)
     theta = [float(dyadic.to_arb(x).mid()) for x in obj["box"]["centre"]]
     W = sp.embed(blocks, theta)
@@ -371,7 +344,7 @@ def test_general_block_structures_are_certified(blocks):
     # the same numbers with the blocks in another order are not a critical point
     swapped = copy.deepcopy(obj)
     swapped["blocks"] = list(reversed(blocks))
-    assert not verdict_of(swapped).accepted
+    assert not verify_obj(swapped).accepted
 
 
 def test_block_structure_is_detected_in_a_permuted_dense_point(tmp_path):

@@ -13,9 +13,7 @@ loss, a brute-force orthonormal basis of Fix(K) built from permutation generator
 from __future__ import annotations
 
 import copy
-import itertools
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -26,9 +24,8 @@ from certify import objective
 from certify import symmetric_pipeline as sp
 from certify.kernel import dyadic
 from certify.kernel import symmetric as ks
-from certify.kernel.verify import canonical_bytes, verify_bytes
+from helpers import ROOT, arb_mid, pair_orbits, verify_obj
 
-ROOT = Path(__file__).resolve().parents[1]
 SYM_DIR = ROOT / "certificates" / "symmetric"
 SLOW = pytest.mark.slow
 
@@ -46,27 +43,19 @@ FIXG_MIN_FULL_SADDLES = {
 }
 
 
-def mid(A) -> np.ndarray:
-    return np.array([[float(A[i, j].mid()) for j in range(A.ncols())] for i in range(A.nrows())])
-
-
-def verdict_of(obj):
-    return verify_bytes(canonical_bytes(obj))
-
-
 def failed_claims(obj) -> set:
-    v = verdict_of(obj)
+    v = verify_obj(obj)
     return {r.claim for r in v.results if not r.proved} | ({v.error} if v.error else set())
 
 
 def reduced_spectrum(blocks, theta) -> np.ndarray:
     with ctx.workprec(128):
-        return np.linalg.eigvalsh(mid(ks.reduced_hessian(list(blocks), [arb(float(x)) for x in theta])))
+        return np.linalg.eigvalsh(arb_mid(ks.reduced_hessian(list(blocks), [arb(float(x)) for x in theta])))
 
 
 def reduced_M_spectrum(blocks, theta) -> np.ndarray:
     with ctx.workprec(128):
-        return np.linalg.eigvalsh(mid(ks.reduced_extra_block(list(blocks), [arb(float(x)) for x in theta])))
+        return np.linalg.eigvalsh(arb_mid(ks.reduced_extra_block(list(blocks), [arb(float(x)) for x in theta])))
 
 
 def random_point(blocks, seed):
@@ -124,12 +113,12 @@ def test_fixG_minimum_that_is_a_full_saddle_is_refused(blocks, monkeypatch):
     # ... while phi restricted to Fix(G) has a positive definite Hessian there
     with ctx.workprec(128):
         S = ks.block_loss(list(blocks), ks.jets(list(blocks), [arb(float(x)) for x in theta])).h
-    assert np.linalg.eigvalsh(mid(ks.normalised(list(blocks), S)))[0] > 1e-3
+    assert np.linalg.eigvalsh(arb_mid(ks.normalised(list(blocks), S)))[0] > 1e-3
     obj = sp.to_object(st)
     assert failed_claims(obj) == {"hessian"}
     # the test can fail: without the refinement the verifier would accept the false theorem
     monkeypatch.setattr(ks, "refine", no_refinement)
-    assert verdict_of(obj).accepted
+    assert verify_obj(obj).accepted
 
 
 def test_fixing_two_points_per_block_is_necessary_at_p3(monkeypatch):
@@ -139,7 +128,7 @@ def test_fixing_two_points_per_block_is_necessary_at_p3(monkeypatch):
     obj = sp.to_object(critical_statement((3, 3), start, "1*2^-20", d_max=6))
     assert failed_claims(obj) == {"hessian"}
     monkeypatch.setattr(ks, "refine", one_point_refinement)
-    assert verdict_of(obj).accepted
+    assert verify_obj(obj).accepted
 
 
 def test_coarser_declared_structure_of_a_saddle_is_refused():
@@ -160,7 +149,7 @@ def test_true_minimum_declared_with_a_smaller_group_is_accepted():
     assert base is not None
     W = sp.embed((2, 6), base[0])
     out = sp.certify_blocks((2, 1, 5), sp.parameters_of(W, (2, 1, 5)))
-    assert verdict_of(out.obj).accepted
+    assert verify_obj(out.obj).accepted
     mu = float(dyadic.to_arb(out.obj["claims"]["hessian_min_eig_lower"]).mid())
     assert 0 < mu < np.linalg.eigvalsh(objective.hessian(W, np.eye(8)))[0]
 
@@ -173,25 +162,9 @@ def fix_K_basis(blocks) -> np.ndarray:
     Delta(prod S_pa) that fixes the first two indices of every block, built by union-find
     over its generating transpositions (independent of ks.refine)."""
     k = sum(blocks)
-    starts = np.cumsum([0] + list(blocks))
-    gens = [(i, i + 1) for a in range(len(blocks)) for i in range(starts[a] + 2, starts[a + 1] - 1)]
-    parent = {x: x for x in itertools.product(range(k), repeat=2)}
-
-    def find(x):
-        while parent[x] != x:
-            x = parent[x]
-        return x
-
-    def sw(i, s, t):
-        return t if i == s else s if i == t else i
-
-    for (i, j), (s, t) in itertools.product(list(parent), gens):
-        parent[find((i, j))] = find((sw(i, s, t), sw(j, s, t)))
-    orbits = {}
-    for x in parent:
-        orbits.setdefault(find(x), []).append(x)
+    orbits = pair_orbits(blocks, fixed=2)
     B = np.zeros((k * k, len(orbits)))
-    for c, members in enumerate(orbits.values()):
+    for c, members in enumerate(orbits):
         for i, j in members:
             B[i * k + j, c] = 1 / np.sqrt(len(members))
     return B
@@ -266,7 +239,7 @@ def test_M_is_the_hessian_block_of_an_extra_coordinate(blocks):
     E[:, k] = u * 1e-4
     second = (objective.loss(W1 + E, V1) + objective.loss(W1 - E, V1) - 2 * objective.loss(W1, V1)) / 1e-8
     with ctx.workprec(128):
-        Mr = mid(ks.reduced_extra_block(list(blocks), [arb(float(x)) for x in theta]))
+        Mr = arb_mid(ks.reduced_extra_block(list(blocks), [arb(float(x)) for x in theta]))
     Md = objective.extra_dimension_block(W, np.eye(k))
     assert abs(second - u @ Md @ u) < 1e-5 * max(1, abs(second))
     assert abs(np.linalg.eigvalsh(Mr)[0] - np.linalg.eigvalsh(Md)[0]) < 1e-9
@@ -297,7 +270,7 @@ def committed(k):
 
 def test_large_k_loss_bounds_are_proved_not_assumed():
     obj = committed(10 ** 6)
-    assert verdict_of(obj).accepted
+    assert verify_obj(obj).accepted
     lo, hi = (dyadic.to_arb(obj["claims"][key]) for key in ("loss_lower", "loss_upper"))
     assert lo > 0 and abs(float(lo.mid()) * 10 ** 6 - 0.297) < 0.01         # loss ~ 0.297 / k
     bad = copy.deepcopy(obj)
@@ -357,12 +330,12 @@ def test_format_probes_are_refused():
     for field, value in probes:
         bad = copy.deepcopy(obj)
         bad[field] = value
-        v = verdict_of(bad)
+        v = verify_obj(bad)
         assert not v.accepted and v.error, field
     bad = copy.deepcopy(obj)
     bad["d_max"] = 101
     del bad["claims"]["extra_min_eig_lower"]                                 # d_max > d needs M
-    assert not verdict_of(bad).accepted
+    assert not verify_obj(bad).accepted
 
 
 @pytest.mark.parametrize("radius, centre0", [("1000000", None), ("1*2^-100", "7" * 300),
@@ -372,7 +345,7 @@ def test_wild_boxes_are_refused_without_raising(radius, centre0):
     obj["box"]["radius"] = radius
     if centre0:
         obj["box"]["centre"][0] = centre0
-    assert not verdict_of(obj).accepted
+    assert not verify_obj(obj).accepted
 
 
 @pytest.mark.parametrize("blocks", [(1, 5), (3, 3), (2, 2, 2), (1, 1, 5), (2, 8), (1, 19), (3, 17),
@@ -408,7 +381,7 @@ def test_large_k_fixG_minimum_that_is_a_saddle_is_refused(monkeypatch):
     theta = [dyadic.to_arb(x) for x in obj["box"]["centre"]]
     with ctx.workprec(128):
         S = ks.block_loss(list(blocks), ks.jets(list(blocks), theta)).h
-    assert np.linalg.eigvalsh(mid(ks.normalised(list(blocks), S)))[0] > 1e-3
+    assert np.linalg.eigvalsh(arb_mid(ks.normalised(list(blocks), S)))[0] > 1e-3
     assert reduced_spectrum(blocks, [float(x.mid()) for x in theta])[0] < -0.04
     assert "hessian" in failed_claims(obj)
     assert failed_claims(obj) <= {"hessian", "extra_dims"}
@@ -416,4 +389,4 @@ def test_large_k_fixG_minimum_that_is_a_saddle_is_refused(monkeypatch):
     obj2 = copy.deepcopy(obj)
     obj2["d_max"] = 1000
     del obj2["claims"]["extra_min_eig_lower"]
-    assert verdict_of(obj2).accepted
+    assert verify_obj(obj2).accepted
