@@ -19,7 +19,7 @@ import mpmath
 import numpy as np
 import pytest
 
-from certify import objective, pipeline, refine
+from certify import objective, pipeline, refine, search
 from certify.kernel import dyadic as kdyadic
 from certify.kernel.verify import canonical_bytes, verify_bytes
 
@@ -313,12 +313,7 @@ def test_perturbed_global_minimum_is_refused(k6):
 
 
 def _reduced_newton(theta, k, V, steps=60):
-    E = np.zeros((5, k, k))
-    E[0, 0, 0] = 1
-    E[1, 0, 1:] = 1
-    E[2, 1:, 0] = 1
-    E[3, 1:, 1:] = np.eye(k - 1)
-    E[4, 1:, 1:] = 1 - np.eye(k - 1)
+    E = search.ansatz_basis(k)           # the S1 x S_{k-1} orbit classes (a producer, not an oracle)
     B = E.reshape(5, -1)
     for _ in range(steps):
         W = np.tensordot(theta, E, 1)
