@@ -105,6 +105,17 @@ def to_float_matrix(rows) -> np.ndarray:
     return np.array([[float(frac(x)) for x in row] for row in rows])
 
 
+def get_path(obj, path):
+    """obj[path[0]][path[1]]..."""
+    for key in path:
+        obj = obj[key]
+    return obj
+
+
+def put_path(obj, path, value):
+    get_path(obj, path[:-1])[path[-1]] = value
+
+
 def arb_mid(A) -> np.ndarray:
     """Float midpoints of a flint arb_mat."""
     return np.array([[float(A[i, j].mid()) for j in range(A.ncols())] for i in range(A.nrows())])

@@ -31,8 +31,8 @@ import pytest
 
 from certify.kernel.verify import verify_bytes
 
-from helpers import (K6, Reference, dyadic, encode, format_problem, frac, judge, larger_certificate,
-                     load, strict_decode, strict_fraction)
+from helpers import (K6, Reference, dyadic, encode, format_problem, frac, get_path, judge,
+                     larger_certificate, load, put_path, strict_decode, strict_fraction)
 
 N_MUTATIONS = int(os.environ.get("CERTIFY_FUZZ", "1000"))
 SEED = int(os.environ.get("CERTIFY_FUZZ_SEED", "20250601"))
@@ -63,16 +63,6 @@ class Base:
         paths += [("teacher", j, a) for j in range(o["k"]) for a in range(o["d"])]
         paths += [("box", "radius")] + [("claims", key) for key in sorted(o["claims"])]
         return paths
-
-
-def get(obj, path):
-    for key in path:
-        obj = obj[key]
-    return obj
-
-
-def put(obj, path, value):
-    get(obj, path[:-1])[path[-1]] = value
 
 
 def statement_part(obj) -> dict:
@@ -193,7 +183,7 @@ def _object_paths(obj):
 def m_delete_key(rng, base):
     obj = base.copy()
     parent = rng.choice(_object_paths(obj))
-    target = get(obj, parent)
+    target = get_path(obj, parent)
     key = rng.choice(sorted(target))
     del target[key]
     free = parent in (("software",), ("info",)) or (parent == () and key == "info")
@@ -203,7 +193,7 @@ def m_delete_key(rng, base):
 def m_unknown_key(rng, base):
     obj = base.copy()
     parent = rng.choice(_object_paths(obj))
-    get(obj, parent)[rng.choice(["zzz", "a", "proof", "Radius", "k "])] = rng.choice(["1", "x", ""])
+    get_path(obj, parent)[rng.choice(["zzz", "a", "proof", "Radius", "k "])] = rng.choice(["1", "x", ""])
     free = parent in (("software",), ("info",))
     return ("true" if free else "refuse"), encode(obj)
 
@@ -220,9 +210,9 @@ def m_retype(rng, base):
               ("claims", "loss_lower"), ("claims", "hessian_min_eig_lower")]
     paths += rng.sample(base.numeric_paths(), 3)
     path = rng.choice(paths)
-    old = get(obj, path)
+    old = get_path(obj, path)
     choices = [v for v in RETYPE_POOL if type(v) is not type(old)]
-    put(obj, path, rng.choice(choices))
+    put_path(obj, path, rng.choice(choices))
     return _label_by_format(base, obj)
 
 
@@ -247,7 +237,7 @@ def noncanonical_spellings(text: str) -> list[str]:
 def m_noncanonical_number(rng, base):
     obj = base.copy()
     path = rng.choice(base.numeric_paths())
-    put(obj, path, rng.choice(noncanonical_spellings(get(obj, path))))
+    put_path(obj, path, rng.choice(noncanonical_spellings(get_path(obj, path))))
     return _label_by_format(base, obj)
 
 
@@ -261,15 +251,15 @@ def m_huge_number(rng, base):
     (refused), a megabyte string: refused or proved quickly, never a crash."""
     obj = base.copy()
     path = rng.choice(base.numeric_paths())
-    put(obj, path, rng.choice(HUGE_NUMBERS))
+    put_path(obj, path, rng.choice(HUGE_NUMBERS))
     return _label_by_format(base, obj)
 
 
 def m_number_as_json_number(rng, base):
     obj = base.copy()
     path = rng.choice(base.numeric_paths())
-    value = float(frac(get(obj, path)))
-    put(obj, path, int(value) if value == int(value) else value)
+    value = float(frac(get_path(obj, path)))
+    put_path(obj, path, int(value) if value == int(value) else value)
     try:
         return "refuse", encode(obj)
     except ValueError:      # (float inf/nan cannot be encoded canonically)
@@ -614,7 +604,7 @@ def k6_base():
 
 def _edited(base, path, value):
     obj = base.copy()
-    put(obj, path, value)
+    put_path(obj, path, value)
     return obj
 
 

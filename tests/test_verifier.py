@@ -23,8 +23,8 @@ from certify import objective, pipeline, refine, search
 from certify.kernel import dyadic as kdyadic
 from certify.kernel.verify import canonical_bytes, verify_bytes
 
-from helpers import (DPS, K6, ROOT, certificate_paths, dyadic, encode, frac, load, mp_gradient,
-                     mp_loss, scaled_text, shifted_text, verify_obj)
+from helpers import (DPS, K6, ROOT, certificate_paths, dyadic, encode, frac, get_path, load,
+                     mp_gradient, mp_loss, put_path, scaled_text, shifted_text, verify_obj)
 
 PATHS = certificate_paths()
 # "Quickly" below is a guard against blow-ups (a 2^-(10^12) exponent or a 10^6 x 10^6
@@ -528,19 +528,13 @@ def test_relabelled_k7_padded_consistently_is_refused(k6):
 # ---------------------------------------------------------------------------
 def _rm(*keys):
     def edit(obj):
-        target = obj
-        for key in keys[:-1]:
-            target = target[key]
-        del target[keys[-1]]
+        del get_path(obj, keys[:-1])[keys[-1]]
     return edit
 
 
 def _set(*keys, value):
     def edit(obj):
-        target = obj
-        for key in keys[:-1]:
-            target = target[key]
-        target[keys[-1]] = value(target[keys[-1]]) if callable(value) else value
+        put_path(obj, keys, value(get_path(obj, keys)) if callable(value) else value)
     return edit
 
 
