@@ -2,7 +2,8 @@
 
 Used by search and refine to propose points and by the certifier to build
 float preconditioners.  Nothing decided here is part of a proof; the rigorous
-versions of the same formulas live in :mod:`certify.kernel.balls`.
+versions of the same formulas live in :mod:`certify.kernel.geometry`
+and :func:`certify.kernel.fastfloat.hessian_enclosure`.
 
 Setting (docs/mathematics.md): student rows ``W`` (n x d), teacher rows ``V``
 (k x d), inputs ``x ~ N(0, I_d)``::

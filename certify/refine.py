@@ -1,8 +1,8 @@
 """Newton refinement of a critical point at raised precision (UNTRUSTED).
 
 Iterates W <- W - H_float(W)^-1 grad F(W), with grad F evaluated in arb at
-`prec + 64` bits (the midpoints of kernel.balls.gradient, i.e. the same single
-rigorous definition of the formula) and the linear solve in floats.  Since
+`prec + 64` bits (the midpoints of kernel.geometry.gradient, i.e. the kernel's own
+definition of the formula) and the linear solve in floats.  Since
 |H_float - H(W*)| ~ 1e-13 near a float-accurate start, each step shrinks the
 error by ~1e-11, so a few steps take a float point to ~2^-prec.  The output is a
 centre on the dyadic grid 2^-(prec - 8); only the kernel decides what it is.
@@ -13,7 +13,7 @@ import numpy as np
 from flint import arb, ctx
 
 from . import objective
-from .kernel import balls
+from .kernel import geometry
 
 EXTRA_BITS = 64
 
@@ -47,8 +47,8 @@ def newton(W0: np.ndarray, V: np.ndarray, prec: int = 128, max_steps: int = 12):
         Va = [[arb(x) for x in row] for row in V]
         for _ in range(max_steps):
             try:
-                grad = balls.gradient(W, Va)
-            except balls.NotSmooth as err:
+                grad = geometry.gradient(W, Va)
+            except geometry.NotSmooth as err:
                 raise RefineError(f"Newton left the smooth region: {err}") from None
             size = max(abs(g.mid()) for row in grad for g in row)
             if size < target:

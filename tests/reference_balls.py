@@ -1,7 +1,10 @@
-"""F, its gradient, its Hessian and the d > k block M in arb ball arithmetic.
+"""TEST ORACLE: F, its gradient, its Hessian and the d > k block M in arb ball
+arithmetic, written pair by pair straight from docs/mathematics.md.
 
-The single rigorous definition of the mathematics (docs/mathematics.md), used
-by both the prover and the verifier.  Inputs are W (n rows of d arb balls,
+Not used by the kernel: the kernel's definitions are certify/kernel/geometry.py
+(F, grad F, M, pair scalars) and fastfloat.hessian_enclosure (the Hessian),
+which arrange the same formulas differently (matrix products of pair scalars).
+Tests compare the two arrangements, so a slip in either shows.  Inputs are W (n rows of d arb balls,
 the student) and V (k rows of d arb balls, the teacher); every function returns
 balls that contain the exact value for EVERY choice of points in the input
 balls, at the working precision `flint.ctx.prec`.
@@ -21,8 +24,7 @@ from __future__ import annotations
 from flint import arb, arb_mat
 
 
-class NotSmooth(ArithmeticError):
-    """A neuron may be zero or two vectors may be parallel somewhere in the box."""
+from certify.kernel.geometry import NotSmooth  # the same refusal as the kernel's
 
 
 def norm(u):

@@ -62,7 +62,7 @@ def imports_of(path) -> list[tuple[str, int]]:
 
 def test_kernel_files_exist():
     names = {p.name for p in KERNEL_FILES}
-    assert {"verify.py", "statement.py", "prove.py", "dyadic.py", "balls.py"} <= names
+    assert {"verify.py", "statement.py", "prove.py", "dyadic.py", "geometry.py"} <= names
 
 
 @pytest.mark.parametrize("path", KERNEL_FILES, ids=lambda p: p.name)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from flint import arb
+from flint import arb, arb_mat
 
 U = 2.0 ** -52          # relative error of one rounding, any rounding mode
 ETA = 2.0 ** -1074      # absolute error of one underflowing * or /
@@ -75,6 +75,13 @@ class Enc:
     @classmethod
     def exact(cls, mid) -> "Enc":
         return cls(mid, np.zeros_like(mid))
+
+    def to_arb_mat(self) -> arb_mat:
+        """The same set as an arb_mat of a 2-D Enc: balls mid +- rad (arb rounds
+        a radius only upward, so the balls contain the Enc)."""
+        rows, cols = self.mid.shape
+        return arb_mat(rows, cols, [arb(m, r) for m, r in zip(self.mid.ravel().tolist(),
+                                                               self.rad.ravel().tolist())])
 
     def __getitem__(self, index) -> "Enc":
         return Enc(self.mid[index], self.rad[index])

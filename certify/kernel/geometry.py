@@ -1,7 +1,9 @@
-"""Pair geometry of all neurons at once, in arb: the scalars the Hessian is made of.
+"""F, grad F, the d > k block M, and the pair scalars the Hessian is made of, in arb.
 
-Same mathematics as kernel.balls (docs/mathematics.md), organised so that the
-O(n d) and O(n^2) scalars are computed in arb and nothing of size (n d)^2 is:
+The kernel's one arb definition of the mathematics of docs/mathematics.md
+(the Hessian itself is assembled from these scalars by
+fastfloat.hessian_enclosure).  The O(n d) and O(n^2) scalars are computed in
+arb and nothing of size (n d)^2 is:
 
     U      unit rows u_i = w_i/|w_i|;  Vh: unit teacher rows vh_j = v_j/|v_j|
     c, s, t   cos, sin and angle of (w_i, w_j) (i != j);  c', s', t' of (w_i, v_j)
@@ -12,13 +14,14 @@ O(n d) and O(n^2) scalars are computed in arb and nothing of size (n d)^2 is:
     sigma_i = sum_{j!=i} KC_ij c_ij + sum_j TC_ij c'_ij
 (alpha, beta, gamma, K, KC are 0 on the diagonal i = j.)
 
-In these terms (expand n = (vh - c ub)/s, m = (ub - c vh)/s in balls.h1, balls.h2):
+In these terms (expand n = (vh - c u)/s, m = (u - c vh)/s in the blocks h1, h2 of
+docs/mathematics.md section 3):
     H_ij = alpha_ij I + beta_ij (u_i u_j^T + u_j u_i^T) - gamma_ij (u_i u_i^T + u_j u_j^T),  i != j
     H_ii = (1/2 + S_i) I + (sigma_i - S_i) u_i u_i^T - (u_i p_i^T + p_i u_i^T)
            + sum_{j!=i} K_ij u_j u_j^T + sum_j T_ij vh_j vh_j^T,
            p_i = sum_{j!=i} KC_ij u_j + sum_j TC_ij vh_j
     M_ij = alpha_ij (i != j),  M_ii = 1/2 + S_i          (the d > k block)
-and for F and its gradient (balls.loss, balls.gradient, summed over pairs):
+and for F and its gradient (docs/mathematics.md sections 1-2, summed over pairs):
     f(u, v) = |u||v| (s/(2 pi) + alpha c),   F = 1/2 sum_i |w_i|^2/2 + sum_{i<j} f(w_i, w_j)
               - sum_{i,j} f(w_i, v_j) + 1/2 sum_i |v_i|^2/2 + sum_{i<j} f(v_i, v_j)
     grad_{w_i} F = (1/2 + S_i) w_i + sum_{j!=i} alpha_ij w_j - sum_j alpha'_ij v_j,
@@ -31,7 +34,18 @@ from __future__ import annotations
 
 from flint import arb, arb_mat
 
-from .balls import NotSmooth, norm
+
+
+class NotSmooth(ArithmeticError):
+    """A neuron may be zero or two vectors may be parallel somewhere in the box."""
+
+
+def norm(u):
+    """|u| as a ball; raises NotSmooth unless |u| > 0 is proved."""
+    r = sum((x * x for x in u), arb(0)).sqrt()
+    if not r > 0:
+        raise NotSmooth("a neuron may be the zero vector in the box")
+    return r
 
 
 class Geometry:
@@ -100,7 +114,7 @@ class Geometry:
                     self.sigma[i] += TCij * c
 
     def extra_dimension_block(self) -> arb_mat:
-        """M: M_ij = alpha_ij (i != j), M_ii = 1/2 + S_i (= balls.extra_dimension_block)."""
+        """M: M_ij = alpha_ij (i != j), M_ii = 1/2 + S_i (the d > k block)."""
         n = len(self.S)
         M = arb_mat(self.alpha)
         half = arb(1) / 2
@@ -132,14 +146,14 @@ def pair_sum(P) -> arb:
 
 
 def loss(W, V) -> arb:
-    """F(W) on the balls W (= balls.loss), see the module doc."""
+    """F(W) on the balls W, see the module doc."""
     geo = Geometry(W, V, hessian=False)
     squares = sum((r * r for r in geo.w_norms + geo.v_norms), arb(0)) / 4
     return squares + geo.f_ww - geo.f_wv + pair_sum(V)
 
 
 def gradient(W, V) -> list:
-    """grad F on the balls W (= balls.gradient): n rows of d balls, grad F = M W - A' V."""
+    """grad F on the balls W: n rows of d balls, grad F = M W - A' V."""
     geo = Geometry(W, V, hessian=False)
     G = geo.extra_dimension_block() * arb_mat(W) - arb_mat(geo.alpha_teacher) * arb_mat(V)
     return [[G[i, a] for a in range(G.ncols())] for i in range(G.nrows())]

@@ -1,9 +1,10 @@
-"""Re-prove every claim of a Statement in arb ball arithmetic.
+"""Re-prove every claim of a Statement: every "yes" is an arb comparison.
 
 For the box X = {W : |W_ia - c_ia| <= r} of a Statement, with teacher V:
   smooth       every |w_i| > 0 and no two of {w_i} u {v_j} parallel on X
                (so F is real-analytic on a neighbourhood of X);
-  critical     Krawczyk: grad F has exactly one zero W* in X;
+  critical     grad F has exactly one zero W* in X (strict convexity once
+               `hessian` is proved, else Krawczyk);
   hessian      lambda_min(H(W)) > mu for every W in X, mu = hessian_min_eig_lower > 0;
   extra_dims   lambda_min(M(W)) > mu' for every W in X (only when d_max > d), so
                [W*, 0] is a strict local minimum for every input dimension >= d;
@@ -13,13 +14,16 @@ Kind "saddle" (kernel.inertia): instead of `hessian`,
   index        every H(W), W in X, has no eigenvalue in [-mu, mu] (mu =
                hessian_min_abs_eig_lower > 0) and exactly morse_index negative
                ones; and `loss` without the sign condition on loss_lower.
-Floats enter only as preconditioners (kernel.preconditioners); every "yes"
-is an arb comparison that is true only when certain.
+Matrix claims are tried first with the floating-point tests of
+kernel.fastfloat (a-priori error bounds, docs/fast-checks.md), then with the
+arb tests of kernel.posdef / kernel.krawczyk on the same enclosure; numpy
+supplies only unchecked preconditioners (kernel.preconditioners).
 
-Precision: F and grad F(c) are evaluated at the statement's `prec` bits (they
-must resolve quantities of size ~2^-prec); the Hessian enclosures and the
-matrix products of the Krawczyk and Gershgorin tests need only to resolve
-O(1) margins and run at MATRIX_PREC bits.  Ball arithmetic is rigorous at any
+Precision: F, grad F(c) and the pair scalars (kernel.geometry) are evaluated at
+the statement's `prec` bits (F and grad F must resolve quantities of size
+~2^-prec; near-parallel pairs lose bits in 1 - cos^2); the Hessian enclosure
+and the matrix tests need only to resolve O(1) margins and run at MATRIX_PREC
+bits.  Ball arithmetic is rigorous at any
 precision: a lower precision can only widen balls, i.e. make a test fail.
 """
 from __future__ import annotations
@@ -28,7 +32,7 @@ from dataclasses import dataclass
 
 from flint import arb, arb_mat, ctx
 
-from . import balls, dyadic, fastfloat, geometry, inertia, krawczyk, posdef, preconditioners
+from . import dyadic, fastfloat, geometry, inertia, krawczyk, posdef, preconditioners
 from .statement import EXTRA_CLAIM, Statement
 
 MATRIX_PREC = 53
@@ -52,34 +56,32 @@ def box_balls(statement: Statement):
 
 
 class MatrixBox:
-    """A symmetric interval matrix given two ways, each built on first use:
+    """A symmetric interval matrix, built on first use (None if it cannot be):
     `enc()` a float mid-rad enclosure (kernel.fastfloat) for the fast tests,
-    `arb()` an arb_mat for the arb tests (the fallback).  None if not built."""
+    `arb()` the same set as an arb_mat, or an exactly given arb_mat, for the
+    arb tests (the fallback when a fast test fails)."""
 
-    def __init__(self, make_enc, make_arb):
-        self._make = {"enc": make_enc, "arb": make_arb}
-        self._built = {}
-
-    def _get(self, key):
-        if key not in self._built:
-            try:
-                with ctx.workprec(MATRIX_PREC):
-                    self._built[key] = self._make[key]()
-            except ArithmeticError:          # includes balls.NotSmooth: refuse
-                self._built[key] = None
-        return self._built[key]
+    def __init__(self, make_enc, exact: arb_mat | None = None):
+        self._make_enc, self._exact, self._enc = make_enc, exact, False
 
     def enc(self):
-        return self._get("enc")
+        if self._enc is False:
+            try:
+                with ctx.workprec(MATRIX_PREC):
+                    self._enc = self._make_enc()
+            except ArithmeticError:          # includes geometry.NotSmooth: refuse
+                self._enc = None
+        return self._enc
 
     def arb(self):
-        return self._get("arb")
+        if self._exact is None and self.enc() is not None:
+            self._exact = self.enc().to_arb_mat()
+        return self._exact
 
     @classmethod
     def of_arb_mat(cls, A: arb_mat) -> "MatrixBox":
         shape = (A.nrows(), A.ncols())
-        return cls(lambda: fastfloat.symmetrised(fastfloat.Enc.from_arbs(A.entries(), shape)),
-                   lambda: A)
+        return cls(lambda: fastfloat.symmetrised(fastfloat.Enc.from_arbs(A.entries(), shape)), A)
 
 
 def prove_positive_definite(H, mu: arb, name: str) -> ClaimResult:
@@ -172,18 +174,19 @@ def prove(statement: Statement) -> list[ClaimResult]:
     with ctx.workprec(statement.prec):
         W, V, centre, r = box_balls(statement)
     try:
-        with ctx.workprec(MATRIX_PREC):
+        with ctx.workprec(statement.prec):   # pair scalars tight even for near-parallel pairs
             geo = geometry.Geometry(W, V)    # raises NotSmooth unless smooth on the box
-            H = MatrixBox(lambda: fastfloat.hessian_enclosure(geo), lambda: balls.hessian(W, V))
+        with ctx.workprec(MATRIX_PREC):
+            H = MatrixBox(lambda: fastfloat.hessian_enclosure(geo))
             M = (MatrixBox.of_arb_mat(geo.extra_dimension_block())
                  if statement.covers_extra_dimensions else None)
-    except balls.NotSmooth as err:
+    except geometry.NotSmooth as err:
         return [ClaimResult("smooth", False, str(err))]
     try:
         with ctx.workprec(statement.prec):
             loss = prove_loss(W, V, claims["loss_lower"], claims["loss_upper"], spurious=not saddle)
             grad = geometry.gradient(centre, V)
-    except balls.NotSmooth as err:   # cannot happen after the pass above; refuse anyway
+    except geometry.NotSmooth as err:   # cannot happen after the pass above; refuse anyway
         return [ClaimResult("smooth", False, str(err))]
     results = [ClaimResult("smooth", True, "no zero neuron, no parallel pair on the box"), loss]
     convex_mu = None

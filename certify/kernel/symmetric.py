@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from flint import arb, arb_mat, ctx
 
 from . import dyadic, krawczyk, preconditioners
-from .balls import NotSmooth
+from .geometry import NotSmooth
 from .prove import ClaimResult, prove_positive_definite
 from .statement import (BASE_CLAIMS, EXTRA_CLAIM, PREC_RANGE, FormatError, check_header)
 from .statement import _dyadic, _int  # the same field readers as the dense format
