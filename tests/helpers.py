@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import re
+import subprocess
+import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -24,6 +27,20 @@ from certify.kernel.verify import canonical_bytes, verify_bytes
 ROOT = Path(__file__).resolve().parent.parent
 CERT_DIR = ROOT / "certificates"
 K6 = CERT_DIR / "k6_n6_S1xS5.json"
+
+
+# environment of `python -m certify` subprocesses: this checkout, no stray bytecode
+SUBPROCESS_ENV = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def run_certify(*args, cwd=ROOT, env=None, timeout=600) -> subprocess.CompletedProcess:
+    """`python -m certify ARGS` in a subprocess (text output captured; env adds to
+    SUBPROCESS_ENV); asserts that it printed no traceback."""
+    proc = subprocess.run([sys.executable, "-m", "certify", *map(str, args)], cwd=cwd,
+                          env={**SUBPROCESS_ENV, **(env or {})}, capture_output=True,
+                          text=True, timeout=timeout)
+    assert "Traceback" not in proc.stderr + proc.stdout, proc.stderr[-2000:]
+    return proc
 
 
 def certificate_paths() -> list[Path]:

@@ -16,7 +16,7 @@ import zipfile
 
 import pytest
 
-from helpers import K6, ROOT, encode, load
+from helpers import K6, ROOT, encode, load, run_certify
 
 from certify.__main__ import SUBCOMMANDS
 
@@ -113,9 +113,7 @@ def test_every_documented_subcommand_exists():
 
 
 def _run(*args):
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
-    return subprocess.run([sys.executable, "-m", "certify", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return run_certify(*args, timeout=120)
 
 
 def test_help_lists_every_subcommand_and_each_has_help():

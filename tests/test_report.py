@@ -3,18 +3,16 @@ left out, census results read when present, a clear message without matplotlib."
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
 import pytest
 
-from helpers import K6, ROOT, encode, frac, load
+from helpers import K6, ROOT, SUBPROCESS_ENV, encode, frac, load, run_certify
 
 from certify import report
 
 K7 = ROOT / "certificates" / "k7_n7_S1xS6.json"
-ENV = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
 
 
 def test_census_records_layouts():
@@ -51,7 +49,7 @@ def test_missing_matplotlib_is_one_clear_line(tmp_path):
     code = ("import sys; sys.modules['matplotlib'] = None\n"
             "from certify.__main__ import main\n"
             f"sys.exit(main(['report', '--out', {str(tmp_path / 'p')!r}, {str(K6)!r}]))")
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=ENV,
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=SUBPROCESS_ENV,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
@@ -130,8 +128,7 @@ def test_report_pdf_is_deterministic(tmp_path, capsys):
 
 
 def test_report_help():
-    proc = subprocess.run([sys.executable, "-m", "certify", "report", "--help"], cwd=ROOT,
-                          env=ENV, capture_output=True, text=True, timeout=60)
+    proc = run_certify("report", "--help", timeout=60)
     assert proc.returncode == 0
     for option in ("--out", "--spectrum", "--census", "--no-verify", "results/plots", ".[plots]"):
         assert option in proc.stdout

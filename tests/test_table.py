@@ -14,7 +14,7 @@ from fractions import Fraction
 
 import pytest
 
-from helpers import K6, ROOT, encode, frac, load
+from helpers import K6, ROOT, encode, frac, load, run_certify
 
 from certify import table
 from certify.display import decimal_text, exact_value, round_decimal
@@ -286,8 +286,7 @@ def test_latex_compiles_and_fits_the_text_width(tmp_path, capsys):
 
 
 def test_cli_registration():
-    proc = subprocess.run([sys.executable, "-m", "certify", "table", "--no-verify", str(K6)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    proc = run_certify("table", "--no-verify", K6, timeout=120)
     assert proc.returncode == 0 and "S1xS5" in proc.stdout and "not checked" in proc.stdout
 
 
@@ -298,9 +297,8 @@ def test_real_saddle_and_overparameterised_minimum(tmp_path, capsys):
     if not (data / "saddle_k5_n6.json").exists():
         pytest.skip("no candidate points in tests/data/point")
     for name in ("saddle_k5_n6", "minimum_k7_n8"):
-        proc = subprocess.run([sys.executable, "-m", "certify", "point", str(data / f"{name}.json"),
-                               "--out", str(tmp_path / f"{name}.json")], cwd=ROOT,
-                              capture_output=True, text=True, timeout=300)
+        proc = run_certify("point", data / f"{name}.json", "--out", tmp_path / f"{name}.json",
+                           timeout=300)
         assert proc.returncode == 0, proc.stderr[-2000:]
     code, out, _ = run(capsys, "--csv", tmp_path)
     assert code == 0
