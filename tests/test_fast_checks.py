@@ -251,7 +251,7 @@ def test_critical_point_by_convexity_can_fail_and_falls_back_to_krawczyk():
     the box iff |y0| < mu r; Lemma E needs |y0| < mu r / 2, Krawczyk |y0| < mu r."""
     from certify.kernel import prove
     mu, r = arb(1) / 2, arb((1, -10))
-    H = arb_mat([[mu]])
+    H = prove.MatrixBox.of_arb_mat(arb_mat([[mu]]))
     with ctx.workprec(53):
         inside = prove.prove_critical_point([[arb((1, -13))]], r, H, convex_mu=mu)
         assert inside.proved and "convexity" in inside.detail          # 2^-13 < mu r / 2 = 2^-12

@@ -84,25 +84,24 @@ class MatrixBox:
         return cls(lambda: fastfloat.symmetrised(fastfloat.Enc.from_arbs(A.entries(), shape)), A)
 
 
-def prove_positive_definite(H, mu: arb, name: str) -> ClaimResult:
-    """lambda_min > mu for every symmetric matrix enclosed by H, with mu > 0.
-    H is an arb_mat, or a MatrixBox: then the float Cholesky test
-    (fastfloat.positive_definite) first, the arb congruence test if it fails."""
+def prove_positive_definite(H: MatrixBox, mu: arb, name: str) -> ClaimResult:
+    """lambda_min > mu for every symmetric matrix enclosed by H, with mu > 0:
+    the float Cholesky test (fastfloat.positive_definite) first, the arb
+    congruence test (posdef) if it fails."""
     if not mu > 0:
         return ClaimResult(name, False, "claimed eigenvalue bound is not positive")
-    if isinstance(H, MatrixBox):
-        enc = H.enc()
-        if enc is not None and fastfloat.positive_definite(enc, mu):
-            return ClaimResult(name, True, f"lambda_min > {mu.mid().str(10, radius=False)} on the box"
-                                           " (float Cholesky with a-priori bounds)")
-        H = H.arb()
-        if H is None:
-            return ClaimResult(name, False, "no enclosure of the matrix on the box")
+    enc = H.enc()
+    if enc is not None and fastfloat.positive_definite(enc, mu):
+        return ClaimResult(name, True, f"lambda_min > {mu.mid().str(10, radius=False)} on the box"
+                                       " (float Cholesky with a-priori bounds)")
+    A = H.arb()
+    if A is None:
+        return ClaimResult(name, False, "no enclosure of the matrix on the box")
     try:
-        _, Q = preconditioners.approximate_eigenvectors(H)
+        _, Q = preconditioners.approximate_eigenvectors(A)
     except ArithmeticError as err:
         return ClaimResult(name, False, str(err))
-    if posdef.min_eigenvalue_exceeds(H, mu, Q):
+    if posdef.min_eigenvalue_exceeds(A, mu, Q):
         return ClaimResult(name, True, f"lambda_min > {mu.mid().str(10, radius=False)} on the box")
     return ClaimResult(name, False, "could not prove lambda_min > claimed bound on the box")
 
@@ -127,9 +126,9 @@ def prove_morse_index(H: arb_mat, mu: arb, index: int) -> ClaimResult:
                                       f"[-{mu.mid().str(10, radius=False)}, {mu.mid().str(10, radius=False)}] on the box")
 
 
-def prove_loss(W, V, lower: arb, upper: arb, spurious: bool = True) -> ClaimResult:
-    """lower <= F <= upper on the box (and lower > 0 when `spurious`)."""
-    F = geometry.loss(W, V)
+def prove_loss(F: arb, lower: arb, upper: arb, spurious: bool = True) -> ClaimResult:
+    """lower <= F <= upper, F a ball enclosing the loss on the box (and lower > 0
+    when `spurious`)."""
     if spurious and not lower > 0:
         return ClaimResult("loss", False, "claimed loss lower bound is not positive")
     if lower <= F and F <= upper:
@@ -137,31 +136,30 @@ def prove_loss(W, V, lower: arb, upper: arb, spurious: bool = True) -> ClaimResu
     return ClaimResult("loss", False, f"F on the box is {F.str(12)}, not inside the claimed bounds")
 
 
-def prove_critical_point(grad, r: arb, H, convex_mu: arb | None = None) -> ClaimResult:
-    """Krawczyk on the box c + [-r, r]^N; grad encloses grad F(c), H (an arb_mat
-    or a MatrixBox: float test first, arb fallback) encloses the Hessian on the box.
-    convex_mu: None, or a PROVED mu > 0 with lambda_min(H(W)) > mu for every W in
-    the box; then |grad F(c)|_2 < mu r / 2 proves the claim by strict convexity
-    (docs/fast-checks.md, Lemma E) and Krawczyk is not needed."""
+def prove_critical_point(grad, r: arb, H: MatrixBox, convex_mu: arb | None = None) -> ClaimResult:
+    """Exactly one zero of g in the box c + [-r, r]^N: grad (rows of balls)
+    encloses g(c), H encloses g' on the box.  convex_mu: None, or a PROVED
+    mu > 0 with lambda_min(H(W)) > mu for every W in the box; then
+    |g(c)|_2 < mu r / 2 proves the claim by strict convexity (docs/fast-checks.md,
+    Lemma E).  Otherwise Krawczyk's test: float first, arb if it fails."""
     y = [g for row in grad for g in row]
     if convex_mu is not None and convex_mu > 0:
         half = convex_mu * r / 2
         if sum((g * g for g in y), arb(0)) < half * half:
             return ClaimResult("critical", True, "exactly one zero of grad F in the box (strict"
                                                  " convexity: lambda_min > mu on the box, |grad F(c)| < mu r/2)")
-    if isinstance(H, MatrixBox):
-        enc = H.enc()
-        if enc is not None and fastfloat.krawczyk_contains(y, enc, r):
-            return ClaimResult("critical", True, "Krawczyk: exactly one zero of grad F in the box"
-                                                 " (float test with a-priori bounds)")
-        H = H.arb()
-        if H is None:
-            return ClaimResult("critical", False, "no enclosure of the Hessian on the box")
+    enc = H.enc()
+    if enc is not None and fastfloat.krawczyk_contains(y, enc, r):
+        return ClaimResult("critical", True, "Krawczyk: exactly one zero of grad F in the box"
+                                             " (float test with a-priori bounds)")
+    J = H.arb()
+    if J is None:
+        return ClaimResult("critical", False, "no enclosure of the Hessian on the box")
     try:
-        C = preconditioners.approximate_inverse(H)
+        C = preconditioners.approximate_inverse(J)
     except ArithmeticError as err:
         return ClaimResult("critical", False, str(err))
-    if krawczyk.unique_zero_in_box(y, H, C, r):
+    if krawczyk.unique_zero_in_box(y, J, C, r):
         return ClaimResult("critical", True, "Krawczyk: exactly one zero of grad F in the box")
     return ClaimResult("critical", False, "Krawczyk test failed: no proof of a zero of grad F in the box")
 
@@ -184,7 +182,8 @@ def prove(statement: Statement) -> list[ClaimResult]:
         return [ClaimResult("smooth", False, str(err))]
     try:
         with ctx.workprec(statement.prec):
-            loss = prove_loss(W, V, claims["loss_lower"], claims["loss_upper"], spurious=not saddle)
+            loss = prove_loss(geometry.loss(W, V), claims["loss_lower"], claims["loss_upper"],
+                              spurious=not saddle)
             grad = geometry.gradient(centre, V)
     except geometry.NotSmooth as err:   # cannot happen after the pass above; refuse anyway
         return [ClaimResult("smooth", False, str(err))]

@@ -41,9 +41,10 @@ from dataclasses import dataclass
 
 from flint import arb, arb_mat, ctx
 
-from . import dyadic, krawczyk, preconditioners
+from . import dyadic
 from .geometry import NotSmooth
-from .prove import ClaimResult, prove_positive_definite
+from .prove import (ClaimResult, MatrixBox, prove_critical_point, prove_loss,
+                    prove_positive_definite)
 from .statement import (BASE_CLAIMS, EXTRA_CLAIM, PREC_RANGE, FormatError, check_header)
 from .statement import _dyadic, _int  # the same field readers as the dense format
 
@@ -377,27 +378,14 @@ def prove(statement: SymmetricStatement) -> list[ClaimResult]:
             M = reduced_extra_block(blocks, box) if statement.covers_extra_dimensions else None
         except NotSmooth as err:
             return [ClaimResult("smooth", False, str(err))]
-        results = [ClaimResult("smooth", True, "no zero neuron, no parallel pair on the box")]
-        lower, upper = claims["loss_lower"], claims["loss_upper"]
-        if not lower > 0:
-            results.append(ClaimResult("loss", False, "claimed loss lower bound is not positive"))
-        elif lower <= F and F <= upper:
-            results.append(ClaimResult("loss", True, f"F in {F.str(12)} on the box, > 0"))
-        else:
-            results.append(ClaimResult("loss", False, f"F on the box is {F.str(12)}, "
-                                                      "not inside the claimed bounds"))
-        results.append(prove_positive_definite(H, claims["hessian_min_eig_lower"], "hessian"))
+        results = [ClaimResult("smooth", True, "no zero neuron, no parallel pair on the box"),
+                   prove_loss(F, claims["loss_lower"], claims["loss_upper"])]
+        results.append(prove_positive_definite(MatrixBox.of_arb_mat(H), claims["hessian_min_eig_lower"],
+                                               "hessian"))
         if M is not None:
-            results.append(prove_positive_definite(M, claims[EXTRA_CLAIM], "extra_dims"))
-        try:
-            C = preconditioners.approximate_inverse(J)
-        except ArithmeticError as err:
-            results.append(ClaimResult("critical", False, str(err)))
-            return results
-        y = [grad[i, 0] for i in range(grad.nrows())]
-        if krawczyk.unique_zero_in_box(y, J, C, r):
-            results.append(ClaimResult("critical", True,
-                                       "Krawczyk: exactly one zero of the reduced gradient in the box"))
-        else:
-            results.append(ClaimResult("critical", False, "Krawczyk test failed on the reduced box"))
+            results.append(prove_positive_definite(MatrixBox.of_arb_mat(M), claims[EXTRA_CLAIM],
+                                                   "extra_dims"))
+        # Krawczyk for grad phi (phi is not claimed convex on the box: no Lemma E)
+        y = [[grad[i, 0]] for i in range(grad.nrows())]
+        results.append(prove_critical_point(y, r, MatrixBox.of_arb_mat(J)))
     return results
