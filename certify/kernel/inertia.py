@@ -36,25 +36,16 @@ Nothing of Q is trusted: a poor Q only makes a disc straddle 0 (test fails).
 """
 from __future__ import annotations
 
-from flint import arb, arb_mat
+from flint import arb, arb_mat  # noqa: F401 (arb in type hints)
 
-from .posdef import shifted
+from .posdef import gershgorin_discs, shifted
 
 
 def disc_signs(B: arb_mat) -> list:
     """For each row: +1 if the Gershgorin disc is proved to lie in (0, inf),
     -1 if proved to lie in (-inf, 0), 0 if neither could be proved."""
-    N = B.nrows()
-    entries = B.entries()
-    signs = []
-    for i in range(N):
-        radius = arb(0)
-        for j, x in enumerate(entries[i * N:(i + 1) * N]):
-            if j != i:
-                radius += x.abs_upper()
-        centre = entries[i * N + i]
-        signs.append(1 if centre - radius > 0 else -1 if centre + radius < 0 else 0)
-    return signs
+    return [1 if centre - radius > 0 else -1 if centre + radius < 0 else 0
+            for centre, radius in gershgorin_discs(B)]
 
 
 def negative_count_below(H: arb_mat, s: arb, Q: arb_mat) -> int | None:

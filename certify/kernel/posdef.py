@@ -15,19 +15,25 @@ from __future__ import annotations
 from flint import arb, arb_mat
 
 
-def gershgorin_margins(B: arb_mat) -> list:
-    """Balls enclosing lower bounds of B_ii - sum_{j != i} |B_ij|, one per row."""
+def gershgorin_discs(B: arb_mat) -> list:
+    """(B_ii, R_i) per row, R_i an exact upper bound of sum_{j != i} |B_ij|: every
+    eigenvalue of every symmetric matrix in B lies in the union of the real
+    intervals [B_ii - R_i, B_ii + R_i] (Gershgorin)."""
     N = B.nrows()
     entries = B.entries()
-    margins = []
+    discs = []
     for i in range(N):
-        row = entries[i * N:(i + 1) * N]
-        off = arb(0)
-        for j, x in enumerate(row):
+        radius = arb(0)
+        for j, x in enumerate(entries[i * N:(i + 1) * N]):
             if j != i:
-                off += x.abs_upper()
-        margins.append(row[i] - off)
-    return margins
+                radius += x.abs_upper()
+        discs.append((entries[i * N + i], radius))
+    return discs
+
+
+def gershgorin_margins(B: arb_mat) -> list:
+    """Balls enclosing lower bounds of B_ii - sum_{j != i} |B_ij|, one per row."""
+    return [centre - radius for centre, radius in gershgorin_discs(B)]
 
 
 def shifted(H: arb_mat, mu: arb) -> arb_mat:
