@@ -36,7 +36,7 @@ Nothing of Q is trusted: a poor Q only makes a disc straddle 0 (test fails).
 """
 from __future__ import annotations
 
-from flint import arb, arb_mat  # noqa: F401 (arb in type hints)
+from flint import arb, arb_mat
 
 from .posdef import gershgorin_discs, shifted
 
