@@ -27,6 +27,12 @@ class NotCertified(RuntimeError):
     """The pipeline could not produce a proved certificate; message says why."""
 
 
+class ExtraDimensionsNotCertified(NotCertified):
+    """Only the d > k part failed: the matrix M is not positive definite at the
+    point, or its claim could not be proved; the point may still be certified
+    for d' = d alone (certify_point_for_all_d falls back to that)."""
+
+
 @dataclass
 class Outcome:
     k: int
@@ -80,7 +86,7 @@ def propose_statement(centre, V: np.ndarray, radius_exp: int, prec: int, d_max) 
     if d_max is None or d_max > d:
         extra = np.linalg.eigvalsh(objective.extra_dimension_block(Wf, V))
         if not float(np.min(extra)) > SINGULAR_EIG:
-            raise NotCertified(f"the extra-dimension matrix M has smallest eigenvalue {float(np.min(extra)):.3g} "
+            raise ExtraDimensionsNotCertified(f"the extra-dimension matrix M has smallest eigenvalue {float(np.min(extra)):.3g} "
                                f"<= 0, so the point is not the same kind of critical point for d' > {d}; "
                                f"certify with d_max = d instead")
         claims[EXTRA_CLAIM] = eigen_claim(extra)
@@ -112,6 +118,8 @@ def certify_point(W0: np.ndarray, V: np.ndarray, prec: int = DEFAULT_PREC, d_max
             break
         if [r.claim for r in failed] != ["critical"]:
             reason = "; ".join(f"{r.claim}: {r.detail}" for r in failed)
+            if {r.claim for r in failed} - {"critical"} == {"extra_dims"}:
+                raise ExtraDimensionsNotCertified(reason)
             if statement.kind == "local_minimum" and "loss" in [r.claim for r in failed]:
                 reason += " (a local minimum needs a proved loss > 0; a global minimum has loss 0)"
             raise NotCertified(reason)
@@ -119,6 +127,16 @@ def certify_point(W0: np.ndarray, V: np.ndarray, prec: int = DEFAULT_PREC, d_max
         raise NotCertified("Krawczyk failed for every radius tried")
     seconds["prove"] = time.perf_counter() - t0
     return Outcome(k, n, certificate.to_object(statement, info), results, seconds)
+
+
+def certify_point_for_all_d(W0: np.ndarray, V: np.ndarray, prec: int = DEFAULT_PREC,
+                            info: dict | None = None) -> tuple[Outcome, str | None]:
+    """(outcome, note): certify_point valid for every input dimension d' >= d;
+    if only the d > k part fails, valid for d' = d alone, with the reason in note."""
+    try:
+        return certify_point(W0, V, prec, None, info), None
+    except ExtraDimensionsNotCertified as err:
+        return certify_point(W0, V, prec, W0.shape[1], info), str(err)
 
 
 def certify_k(k: int, prec: int = DEFAULT_PREC) -> Outcome:

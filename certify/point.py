@@ -189,18 +189,13 @@ def parallel_pair(W, V) -> str | None:
 # certifying
 # ---------------------------------------------------------------------------
 def certify_candidate(W, V, prec: int, info: dict | None = None):
-    """Outcome of pipeline.certify_point, for every d' >= d when M > 0 at the
-    point, else for d only.  Raises pipeline.NotCertified."""
+    """Outcome of pipeline.certify_point_for_all_d (every d' >= d when M > 0 at the
+    point, else d only), after refusing parallel pairs.  Raises pipeline.NotCertified."""
     from . import pipeline
     parallel = parallel_pair(W, V)
     if parallel:
         raise pipeline.NotCertified(parallel)
-    try:
-        return pipeline.certify_point(W, V, prec, None, info)
-    except pipeline.NotCertified as err:
-        if "extra-dimension matrix M" not in str(err):
-            raise
-    return pipeline.certify_point(W, V, prec, W.shape[1], info)
+    return pipeline.certify_point_for_all_d(W, V, prec, info)[0]
 
 
 def summary(outcome) -> str:
