@@ -18,6 +18,7 @@ Exit codes: 0 success; 1 a claim was refused / could not be certified;
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
@@ -114,36 +115,34 @@ def run_certify(argv: list[str]) -> int:
     jobs = [(k, args.prec, "symmetric" if args.method == "symmetric" or k > MAX_K else "dense")
             for k in ks]
     started = time.perf_counter()
-    if args.jobs > 1:
-        pool = ProcessPoolExecutor(max_workers=args.jobs)
-        results = pool.map(_certify_one, jobs)
-    else:
-        results = map(_certify_one, jobs)
-    for done, (k, outcome, error) in enumerate(results, 1):
-        elapsed = time.perf_counter() - started
-        if outcome is None:
-            print(f"[{done}/{len(ks)}] k={k}: NOT CERTIFIED: {error}", file=sys.stderr, flush=True)
-            status = EXIT_REFUSED
-            continue
-        if outcome.obj["method"] == "symmetric":
-            from .symmetric_pipeline import certificate_name
-            path = (args.out or DEFAULT_DIR / "symmetric") / certificate_name(outcome)
-        else:
-            path = (args.out or DEFAULT_DIR) / pipeline.certificate_name(outcome)
-        try:
-            data, changed = certificate.write(outcome.obj, path, force=args.force)
-        except certificate.WouldOverwrite as err:
-            print(f"[{done}/{len(ks)}] k={k}: {err}", file=sys.stderr, flush=True)
-            status = EXIT_REFUSED
-            continue
-        secs = sum(outcome.seconds.values())
-        print(f"[{done}/{len(ks)}] k={k}: proved in {secs:.2f} s -> {path}"
-              f"{'' if changed else ' (unchanged)'}  [{elapsed:.1f} s total]", file=sys.stderr, flush=True)
-        claims = outcome.obj["claims"]
-        rows.append((k, decimal(claims["loss_lower"], 12, "down"), decimal(claims["loss_upper"], 12, "up"),
-                     decimal(claims["hessian_min_eig_lower"], 7, "down"),
-                     decimal(outcome.obj["box"]["radius"], 3), f"{secs:.2f}",
-                     certificate.sha256(data)[:16]))
+    with (ProcessPoolExecutor(max_workers=args.jobs) if args.jobs > 1
+          else contextlib.nullcontext()) as pool:     # the pool is shut down on exit
+        results = pool.map(_certify_one, jobs) if pool else map(_certify_one, jobs)
+        for done, (k, outcome, error) in enumerate(results, 1):
+            elapsed = time.perf_counter() - started
+            if outcome is None:
+                print(f"[{done}/{len(ks)}] k={k}: NOT CERTIFIED: {error}", file=sys.stderr, flush=True)
+                status = EXIT_REFUSED
+                continue
+            if outcome.obj["method"] == "symmetric":
+                from .symmetric_pipeline import certificate_name
+                path = (args.out or DEFAULT_DIR / "symmetric") / certificate_name(outcome)
+            else:
+                path = (args.out or DEFAULT_DIR) / pipeline.certificate_name(outcome)
+            try:
+                data, changed = certificate.write(outcome.obj, path, force=args.force)
+            except certificate.WouldOverwrite as err:
+                print(f"[{done}/{len(ks)}] k={k}: {err}", file=sys.stderr, flush=True)
+                status = EXIT_REFUSED
+                continue
+            secs = sum(outcome.seconds.values())
+            print(f"[{done}/{len(ks)}] k={k}: proved in {secs:.2f} s -> {path}"
+                  f"{'' if changed else ' (unchanged)'}  [{elapsed:.1f} s total]", file=sys.stderr, flush=True)
+            claims = outcome.obj["claims"]
+            rows.append((k, decimal(claims["loss_lower"], 12, "down"), decimal(claims["loss_upper"], 12, "up"),
+                         decimal(claims["hessian_min_eig_lower"], 7, "down"),
+                         decimal(outcome.obj["box"]["radius"], 3), f"{secs:.2f}",
+                         certificate.sha256(data)[:16]))
     if rows:
         header = ("k", "loss >=", "loss <=", "lambda_min >", "radius", "seconds", "sha256")
         widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
