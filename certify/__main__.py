@@ -124,11 +124,8 @@ def run_certify(argv: list[str]) -> int:
                 print(f"[{done}/{len(ks)}] k={k}: NOT CERTIFIED: {error}", file=sys.stderr, flush=True)
                 status = EXIT_REFUSED
                 continue
-            if outcome.obj["method"] == "symmetric":
-                from .symmetric_pipeline import certificate_name
-                path = (args.out or DEFAULT_DIR / "symmetric") / certificate_name(outcome)
-            else:
-                path = (args.out or DEFAULT_DIR) / pipeline.certificate_name(outcome)
+            folder = DEFAULT_DIR / "symmetric" if outcome.obj["method"] == "symmetric" else DEFAULT_DIR
+            path = (args.out or folder) / certificate.file_name(outcome.obj)
             try:
                 data, changed = certificate.write(outcome.obj, path, force=args.force)
             except certificate.WouldOverwrite as err:

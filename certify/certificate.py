@@ -77,3 +77,17 @@ def write(obj: dict, path: Path, force: bool = False) -> tuple[bytes, bool]:
     tmp.write_bytes(data)
     tmp.replace(path)
     return data, True
+
+
+def file_name(obj: dict) -> str:
+    """k{k}_n{n}_{label}.json: label = the symmetry (info.symmetry, or the blocks
+    of a symmetric-method certificate, then suffixed _sym), 'min' if unknown;
+    saddles are prefixed saddle{index}."""
+    if obj.get("method") == "symmetric":
+        from .symmetry import isotropy_label
+        label = isotropy_label(obj["blocks"]) + "_sym"
+    else:
+        label = obj.get("info", {}).get("symmetry", "min")
+    if obj.get("kind") == "saddle":
+        label = f"saddle{obj['claims']['morse_index']}" + ("" if label == "min" else f"_{label}")
+    return f"k{obj['k']}_n{obj['n']}_{label}.json"

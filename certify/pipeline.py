@@ -151,10 +151,3 @@ def certify_k(k: int, prec: int = DEFAULT_PREC) -> Outcome:
                                   "symmetry": f"S1xS{k - 1}"})
     outcome.seconds = {"search": t_search, **outcome.seconds}
     return outcome
-
-
-def certificate_name(outcome: Outcome) -> str:
-    label = outcome.obj.get("info", {}).get("symmetry", "min")
-    if outcome.obj.get("kind") == "saddle":
-        label = f"saddle{outcome.obj['claims']['morse_index']}" + ("" if label == "min" else f"_{label}")
-    return f"k{outcome.k}_n{outcome.n}_{label}.json"

@@ -376,7 +376,7 @@ def run_overparameterised(ks: list[int], n_spec: str, args) -> int:
                     print(f"k={k} n={n} #{number}: not certified: {err}", flush=True)
                     status = max(status, EXIT_REFUSED)
                     continue
-                name = pipeline.certificate_name(outcome).replace(".json", f"_{number}.json")
+                name = certificate.file_name(outcome.obj).replace(".json", f"_{number}.json")
                 path = args.out / name
                 try:
                     certificate.write(outcome.obj, path, force=args.force)

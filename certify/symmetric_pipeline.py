@@ -217,10 +217,6 @@ def certify_k_symmetric(k: int, prec: int = DEFAULT_PREC, start=None) -> Outcome
     return outcome
 
 
-def certificate_name(outcome: Outcome) -> str:
-    return f"k{outcome.k}_n{outcome.n}_{isotropy_label(outcome.obj['blocks'])}_sym.json"
-
-
 # ---------------------------------------------------------------------------
 # general block structures: reduced search, detection in dense points
 # ---------------------------------------------------------------------------
@@ -404,7 +400,7 @@ def run_symmetric(argv: list[str]) -> int:
     except NotCertified as err:
         print(f"NOT CERTIFIED: {err}", file=sys.stderr)
         return 1
-    path = args.out / certificate_name(outcome)
+    path = args.out / certificate.file_name(outcome.obj)
     try:
         data, changed = certificate.write(outcome.obj, path, force=args.force)
     except certificate.WouldOverwrite as err:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from certify import pipeline
+from certify import certificate, pipeline
 from certify.kernel.verify import canonical_bytes, verify_bytes
 
 CERTIFICATES = Path(__file__).resolve().parent.parent / "certificates"
@@ -17,7 +17,7 @@ CERTIFICATES = Path(__file__).resolve().parent.parent / "certificates"
 def test_pipeline_reproduces_committed_certificate(k):
     outcome = pipeline.certify_k(k)
     data = canonical_bytes(outcome.obj)
-    committed = CERTIFICATES / pipeline.certificate_name(outcome)
+    committed = CERTIFICATES / certificate.file_name(outcome.obj)
     assert committed.exists(), f"no committed certificate {committed.name}"
     assert data == committed.read_bytes(), f"{committed.name}: the pipeline's output changed"
     verdict = verify_bytes(data)
