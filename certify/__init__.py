@@ -3,4 +3,7 @@
 Trusted code lives in certify.kernel (python-flint arb); everything else only
 proposes points, precisions and preconditioners.
 """
+from pathlib import Path
+
 __version__ = "0.1.0"
+DEFAULT_DIR = Path("certificates")   # where certify writes and verify/table look

@@ -30,10 +30,9 @@ from pathlib import Path
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-from . import __version__  # noqa: E402
+from . import DEFAULT_DIR, __version__  # noqa: E402
 
 EXIT_OK, EXIT_REFUSED, EXIT_UNUSABLE = 0, 1, 2
-DEFAULT_DIR = Path("certificates")
 MAX_K = 40
 MAX_K_SYMMETRIC = 10 ** 7   # k > MAX_K: symmetry-reduced method (certify.symmetric_pipeline)
 

@@ -8,12 +8,11 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from . import __version__
+from . import DEFAULT_DIR, __version__
 from .kernel import dyadic
 from .kernel.statement import FORMAT, VERSION, Statement
 from .kernel.verify import canonical_bytes
 
-DEFAULT_DIR = Path("certificates")
 
 
 def expand_paths(paths: list[str]) -> list[Path]:

@@ -27,13 +27,12 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from . import __version__
+from . import DEFAULT_DIR, __version__
 from .kernel import dyadic
 from .certificate import expand_paths
 from .display import decimal_text, exact_value
 
 EXIT_OK, EXIT_REFUSED, EXIT_UNUSABLE = 0, 1, 2
-DEFAULT_DIR = Path("certificates")
 SHORT_HASH = 16           # hex digits of SHA-256 shown (64 in --csv)
 LATEX_HASH = 12           # in --latex, so that the table fits a standard article's width
 LOSS_DIGITS = 12          # significant digits of the loss enclosure
