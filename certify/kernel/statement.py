@@ -57,14 +57,16 @@ class Statement:
         return self.d_max is None or self.d_max > self.d
 
 
-def _int(obj: dict, key: str, low: int, high: int) -> int:
+def read_int(obj: dict, key: str, low: int, high: int) -> int:
+    """obj[key], which must be a JSON integer in [low, high] (FormatError otherwise)."""
     value = obj.get(key)
     if type(value) is not int or not low <= value <= high:
         raise FormatError(key, f"must be an integer in [{low}, {high}], got {str(value)[:40]!r}")
     return value
 
 
-def _dyadic(value, field: str) -> str:
+def read_dyadic(value, field: str) -> str:
+    """value, which must be a canonical dyadic string (FormatError naming field otherwise)."""
     try:
         dyadic.parse(value)
     except dyadic.DyadicError as err:
@@ -79,7 +81,7 @@ def _matrix(value, rows: int, cols: int, field: str) -> tuple:
     for i, row in enumerate(value):
         if not isinstance(row, list) or len(row) != cols:
             raise FormatError(f"{field}[{i}]", f"must be a list of {cols} numbers")
-        out.append(tuple(_dyadic(x, f"{field}[{i}]") for x in row))
+        out.append(tuple(read_dyadic(x, f"{field}[{i}]") for x in row))
     return tuple(out)
 
 
@@ -132,22 +134,22 @@ def read_statement(obj) -> Statement:
         raise FormatError("kind", f"unknown kind {str(obj['kind'])[:40]!r}")
     if obj["method"] not in METHODS:
         raise FormatError("method", f"unknown method {str(obj['method'])[:40]!r}")
-    k = _int(obj, "k", 1, MAX_VARIABLES)
-    n = _int(obj, "n", k, MAX_VARIABLES)          # n >= k: then inf F = 0
-    d = _int(obj, "d", k, MAX_VARIABLES)          # d >= k: the teacher fits
+    k = read_int(obj, "k", 1, MAX_VARIABLES)
+    n = read_int(obj, "n", k, MAX_VARIABLES)          # n >= k: then inf F = 0
+    d = read_int(obj, "d", k, MAX_VARIABLES)          # d >= k: the teacher fits
     if n * d > MAX_VARIABLES:
         raise FormatError("n", f"n * d = {n * d} exceeds {MAX_VARIABLES} variables")
     d_max = obj["d_max"]
     if d_max is not None and (type(d_max) is not int or d_max < d):
         raise FormatError("d_max", "must be null (no upper limit) or an integer >= d")
-    prec = _int(obj, "prec", *PREC_RANGE)
+    prec = read_int(obj, "prec", *PREC_RANGE)
     teacher = _matrix(obj["teacher"], k, d, "teacher")
     _require_orthonormal(teacher)
     box = obj["box"]
     if not isinstance(box, dict) or set(box) != {"centre", "radius"}:
         raise FormatError("box", "must be an object with exactly 'centre' and 'radius'")
     centre = _matrix(box["centre"], n, d, "box.centre")
-    radius = _dyadic(box["radius"], "box.radius")
+    radius = read_dyadic(box["radius"], "box.radius")
     if not _exact(radius) > 0:
         raise FormatError("box.radius", "must be positive")
     claims = obj["claims"]
@@ -156,6 +158,6 @@ def read_statement(obj) -> Statement:
     if not isinstance(claims, dict) or set(claims) != expected:
         raise FormatError("claims", f"must have exactly the keys {sorted(expected)} "
                                     f"for kind {obj['kind']!r} and d_max {d_max}")
-    claims = {key: _int(claims, key, 1, n * d - 1) if key in INTEGER_CLAIMS
-              else _dyadic(value, f"claims.{key}") for key, value in claims.items()}
+    claims = {key: read_int(claims, key, 1, n * d - 1) if key in INTEGER_CLAIMS
+              else read_dyadic(value, f"claims.{key}") for key, value in claims.items()}
     return Statement(k, n, d, d_max, teacher, centre, radius, prec, claims, obj["kind"])

@@ -46,7 +46,7 @@ from .geometry import NotSmooth
 from .prove import (ClaimResult, MatrixBox, prove_critical_point, prove_loss,
                     prove_positive_definite)
 from .statement import (BASE_CLAIMS, EXTRA_CLAIM, PREC_RANGE, FormatError, check_header)
-from .statement import _dyadic, _int  # the same field readers as the dense format
+from .statement import read_dyadic, read_int  # the same field readers as the dense format
 
 METHOD = "symmetric"
 MAX_K = 10 ** 7           # counts are exact integers in arb; cost does not depend on k
@@ -322,8 +322,8 @@ def read_statement(obj) -> SymmetricStatement:
         raise FormatError("kind", "the symmetric method proves kind 'local_minimum' only")
     if obj["method"] != METHOD:
         raise FormatError("method", f"must be {METHOD!r}")
-    k = _int(obj, "k", 2, MAX_K)
-    if _int(obj, "n", 2, MAX_K) != k or _int(obj, "d", 2, MAX_K) != k:
+    k = read_int(obj, "k", 2, MAX_K)
+    if read_int(obj, "n", 2, MAX_K) != k or read_int(obj, "d", 2, MAX_K) != k:
         raise FormatError("n", "the symmetric method needs n = d = k")
     d_max = obj["d_max"]
     if d_max is not None and (type(d_max) is not int or d_max < k):
@@ -334,7 +334,7 @@ def read_statement(obj) -> SymmetricStatement:
     if (not isinstance(blocks, list) or not 1 <= len(blocks) <= MAX_BLOCKS
             or any(type(p) is not int or p < 1 for p in blocks) or sum(blocks) != k):
         raise FormatError("blocks", f"must be 1..{MAX_BLOCKS} positive integers with sum k")
-    prec = _int(obj, "prec", *PREC_RANGE)
+    prec = read_int(obj, "prec", *PREC_RANGE)
     box = obj["box"]
     if not isinstance(box, dict) or set(box) != {"centre", "radius"}:
         raise FormatError("box", "must be an object with exactly 'centre' and 'radius'")
@@ -342,15 +342,15 @@ def read_statement(obj) -> SymmetricStatement:
     centre = box["centre"]
     if not isinstance(centre, list) or len(centre) != size:
         raise FormatError("box.centre", f"must be a list of {size} numbers (one per parameter)")
-    centre = tuple(_dyadic(x, "box.centre") for x in centre)
-    radius = _dyadic(box["radius"], "box.radius")
+    centre = tuple(read_dyadic(x, "box.centre") for x in centre)
+    radius = read_dyadic(box["radius"], "box.radius")
     if not dyadic.parse(radius)[0] > 0:
         raise FormatError("box.radius", "must be positive")
     claims = obj["claims"]
     expected = BASE_CLAIMS | ({EXTRA_CLAIM} if d_max is None or d_max > k else set())
     if not isinstance(claims, dict) or set(claims) != expected:
         raise FormatError("claims", f"must have exactly the keys {sorted(expected)}")
-    claims = {key: _dyadic(value, f"claims.{key}") for key, value in claims.items()}
+    claims = {key: read_dyadic(value, f"claims.{key}") for key, value in claims.items()}
     return SymmetricStatement(k, d_max, tuple(blocks), centre, radius, prec, claims)
 
 
