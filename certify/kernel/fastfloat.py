@@ -16,6 +16,11 @@ Two decisions are made here, each ending in an exact arb comparison:
   positive_definite   lambda_min(X) > mu for every symmetric X in an Enc
                       (floating-point Cholesky of mid - s I, Lemma C)
   krawczyk_contains   K(X) in the interior of X (Krawczyk's test, Lemma K)
+
+The arb tests (posdef, krawczyk, inertia) take a real matrix chosen freely:
+approximate_inverse and approximate_eigenvectors propose it from numpy.  Those
+two are guesses whose values no proof relies on (any finite real matrix is
+admissible; a poor one only makes a test fail), converted to arb exactly.
 """
 from __future__ import annotations
 
@@ -48,7 +53,7 @@ def float_above(x: arb) -> float:
     return f
 
 
-def _finite(*arrays) -> None:
+def require_finite(*arrays) -> None:
     for a in arrays:
         if not np.all(np.isfinite(a)):
             raise ArithmeticError("float enclosure is not finite")
@@ -69,7 +74,7 @@ class Enc:
         mid = np.array([float(x.mid()) for x in values], dtype=np.float64).reshape(shape)
         rad = np.array([float(x.rad()) for x in values], dtype=np.float64).reshape(shape)
         rad = up(rad + U * np.abs(mid))
-        _finite(mid, rad)
+        require_finite(mid, rad)
         return cls(mid, rad)
 
     @classmethod
@@ -158,7 +163,7 @@ def positive_definite(H: Enc, mu: arb) -> bool:
     if mid.shape != (N, N) or not np.array_equal(mid, mid.T):
         return False                  # Z is symmetric only if the midpoint is
     try:
-        _finite(mid, H.rad)
+        require_finite(mid, H.rad)
         rho = float(np.max(row_sum_bounds(H.rad)))
         mu_f = float_above(mu)
     except ArithmeticError:
@@ -179,7 +184,7 @@ def positive_definite(H: Enc, mu: arb) -> bool:
         try:
             shifted_mid = Enc.exact(mid) - Enc.exact(s * np.eye(N))   # s * 1 and s * 0 are exact
             Z = shifted_mid - Enc.exact(L) @ Enc.exact(np.ascontiguousarray(L.T))
-            _finite(Z.mid, Z.rad)
+            require_finite(Z.mid, Z.rad)
             nu = float(np.max(row_sum_bounds(np.abs(Z.mid) + Z.rad)))
         except ArithmeticError:
             return False
@@ -201,10 +206,10 @@ def krawczyk_contains(y: list, J: Enc, r: arb) -> bool:
     if N > MAX_DEPTH or not r > 0:
         return False
     try:
-        _finite(J.mid, J.rad)
+        require_finite(J.mid, J.rad)
         with np.errstate(all="ignore"):
             C = np.linalg.inv(J.mid)
-        _finite(C)
+        require_finite(C)
         yu = np.array([float_above(v.abs_upper()) for v in y])
         r_f = float_above(r)
     except (ArithmeticError, np.linalg.LinAlgError):
@@ -222,43 +227,36 @@ def krawczyk_contains(y: list, J: Enc, r: arb) -> bool:
     return bool(arb(float(np.max(bound))) < r)
 
 
-def hessian_enclosure(geo) -> Enc:
-    """The (n d) x (n d) Hessian on the box as an Enc, from a kernel.geometry.Geometry
-    (formulas in its module doc), assembled with Lemmas A, P, G; symmetrised."""
-    n, d, k = len(geo.U), len(geo.U[0]), len(geo.Vh)
+# ---------------------------------------------------------------------------
+# float guesses for the arb tests (any output is admissible; see module doc)
+# ---------------------------------------------------------------------------
+def midpoint_floats(A: arb_mat) -> np.ndarray:
+    """Nearest binary64 values of the midpoints of A, as an array."""
+    values = [float(x.mid()) for x in A.entries()]
+    return np.array(values, dtype=float).reshape(A.nrows(), A.ncols())
 
-    def enc(rows, shape):
-        return Enc.from_arbs([x for row in rows for x in row], shape)
 
-    Um, Vh = enc(geo.U, (n, d)), enc(geo.Vh, (k, d))
-    alpha, beta, gamma = enc(geo.alpha, (n, n)), enc(geo.beta, (n, n)), enc(geo.gamma, (n, n))
-    K, KC = enc(geo.K, (n, n)), enc(geo.KC, (n, n))
-    T, TC = enc(geo.T, (n, k)), enc(geo.TC, (n, k))
-    half = arb(1) / 2
-    a = Enc.from_arbs([half + s for s in geo.S], (n,))
-    b = Enc.from_arbs([sg - s for sg, s in zip(geo.sigma, geo.S)], (n,))
-    # off-diagonal blocks, as an (n, d, n, d) array [i, a, j, b]:
-    # H_ij = u_i Y_ij^T + u_j Y_ji^T + alpha_ij I,  Y_ij = beta_ij u_j - gamma_ij u_i
-    Y = beta[:, :, None] * Um[None, :, :] - gamma[:, :, None] * Um[:, None, :]
-    T1 = Um[:, :, None, None] * Y[:, None, :, :]                 # u_ia Y_ij,b
-    H = T1 + T1.transpose(2, 1, 0, 3)                            # + u_ja Y_ji,b
-    ar = np.arange(d)
-    on_diag = H[:, ar, :, ar] + alpha[None, :, :]                # entries a = b: [a, i, j]
-    H.mid[:, ar, :, ar] = on_diag.mid
-    H.rad[:, ar, :, ar] = on_diag.rad
-    Q = Um[:, :, None] * Um[:, None, :]                          # Q[i, a, b] = u_ia u_ib
-    eye = np.eye(d)
-    # diagonal blocks (n, d, d)
-    p = KC @ Um + TC @ Vh
-    Vq = (Vh[:, :, None] * Vh[:, None, :]).reshape(k, d * d)
-    up_ = Um[:, :, None] * p[:, None, :]                         # u_ia p_ib
-    D = (Enc(a.mid[:, None, None] * eye, a.rad[:, None, None] * eye)
-         + b[:, None, None] * Q - (up_ + up_.transpose(0, 2, 1))
-         + (K @ Q.reshape(n, d * d)).reshape(n, d, d) + (T @ Vq).reshape(n, d, d))
-    idx = np.arange(n)
-    blocks = H[idx, :, idx, :] + D
-    H.mid[idx, :, idx, :] = blocks.mid
-    H.rad[idx, :, idx, :] = blocks.rad
-    H = H.reshape(n * d, n * d)
-    _finite(H.mid, H.rad)
-    return symmetrised(H)
+def exact_arb_mat(M: np.ndarray) -> arb_mat:
+    """The float matrix M as an arb_mat (exact; refuses non-finite entries)."""
+    if not np.all(np.isfinite(M)):
+        raise ArithmeticError("preconditioner is not finite")
+    return arb_mat(M.shape[0], M.shape[1], M.ravel().tolist())
+
+
+def approximate_inverse(J: arb_mat) -> arb_mat:
+    """C ~ mid(J)^-1, the matrix of Krawczyk's test (any real C is sound)."""
+    with np.errstate(all="ignore"):
+        try:
+            C = np.linalg.inv(midpoint_floats(J))
+        except np.linalg.LinAlgError as err:
+            raise ArithmeticError(f"midpoint Jacobian is singular: {err}") from err
+    return exact_arb_mat(C)
+
+
+def approximate_eigenvectors(H: arb_mat) -> arb_mat:
+    """Q ~ eigenvectors of the symmetrised midpoint of H, the congruence of the
+    posdef and inertia tests (any real Q is sound)."""
+    Hm = midpoint_floats(H)
+    if not np.all(np.isfinite(Hm)):
+        raise ArithmeticError("Hessian enclosure is not finite")
+    return exact_arb_mat(np.linalg.eigh((Hm + Hm.T) / 2)[1])

@@ -22,7 +22,7 @@ docs/mathematics.md section 3):
            p_i = sum_{j!=i} KC_ij u_j + sum_j TC_ij vh_j
     M_ij = alpha_ij (i != j),  M_ii = 1/2 + S_i          (the d > k block)
 and for F and its gradient (docs/mathematics.md sections 1-2, summed over pairs):
-    f(u, v) = |u||v| (s/(2 pi) + alpha c),   F = 1/2 sum_i |w_i|^2/2 + sum_{i<j} f(w_i, w_j)
+    f(u, v) = (r + (pi - t) q)/(2 pi) (kernel.pair),   F = 1/2 sum_i |w_i|^2/2 + sum_{i<j} f(w_i, w_j)
               - sum_{i,j} f(w_i, v_j) + 1/2 sum_i |v_i|^2/2 + sum_{i<j} f(v_i, v_j)
     grad_{w_i} F = (1/2 + S_i) w_i + sum_{j!=i} alpha_ij w_j - sum_j alpha'_ij v_j,
     i.e. grad F = M W - A' V  with A'_ij = (pi - t'_ij)/(2 pi)
@@ -34,10 +34,7 @@ from __future__ import annotations
 
 from flint import arb, arb_mat
 
-
-
-class NotSmooth(ArithmeticError):
-    """A neuron may be zero or two vectors may be parallel somewhere in the box."""
+from ..pair import NotSmooth, f, sin_angle
 
 
 def norm(u):
@@ -81,11 +78,11 @@ class Geometry:
             ni = self.w_norms[i]
             for j in range(i + 1, n):
                 c = Cww[i, j]
-                s, t = _sin_angle(c)
+                s, t = sin_angle(c)
                 a = (pi - t) * inv2pi
                 self.alpha[i][j] = self.alpha[j][i] = a
                 nj = self.w_norms[j]
-                self.f_ww += ni * nj * (s * inv2pi + a * c)
+                self.f_ww += f(ni * nj * s, ni * nj * c, t)
                 ratio = nj / ni                       # |w_j| / |w_i|
                 s_pi = s * inv2pi
                 self.S[i] += ratio * s_pi
@@ -102,10 +99,10 @@ class Geometry:
                     self.sigma[j] += KCji * c
             for j in range(k):
                 c = Cwv[i, j]
-                s, t = _sin_angle(c)
-                self.alpha_teacher[i][j] = a = (pi - t) * inv2pi
+                s, t = sin_angle(c)
+                self.alpha_teacher[i][j] = (pi - t) * inv2pi
                 nv = self.v_norms[j]
-                self.f_wv += ni * nv * (s * inv2pi + a * c)
+                self.f_wv += f(ni * nv * s, ni * nv * c, t)
                 ratio = nv / ni                       # |v_j| / |w_i|
                 self.S[i] -= ratio * s * inv2pi
                 if hessian:
@@ -123,25 +120,17 @@ class Geometry:
         return M
 
 
-def _sin_angle(c):
-    """(sin t, t) for cos t = c; NotSmooth unless sin t > 0 is proved."""
-    s2 = 1 - c * c
-    if not s2 > 0:
-        raise NotSmooth("two vectors may be parallel in the box")
-    return s2.sqrt(), c.acos()
-
-
 def pair_sum(P) -> arb:
     """sum_{i<j} f(p_i, p_j) over the rows of P (NotSmooth as above)."""
     norms = [norm(p) for p in P]
     units = arb_mat([[x / r for x in p] for p, r in zip(P, norms)])
     C = units * units.transpose()
-    pi2 = 2 * arb.pi()
     total = arb(0)
     for i in range(len(P)):
         for j in range(i + 1, len(P)):
-            s, t = _sin_angle(C[i, j])
-            total += norms[i] * norms[j] * (s / pi2 + (arb.pi() - t) / pi2 * C[i, j])
+            s, t = sin_angle(C[i, j])
+            nn = norms[i] * norms[j]
+            total += f(nn * s, nn * C[i, j], t)
     return total
 
 

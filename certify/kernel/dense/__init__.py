@@ -1,0 +1,1 @@
+"""Method "dense": the box is an n x d matrix of balls; every coordinate is proved."""

@@ -1,0 +1,30 @@
+"""The one table of proof methods: certificate field "method" -> its module.
+
+Each module exposes
+    NAME, KINDS          the method's name and the kinds it proves
+    read(obj)            decoded JSON -> Statement (raises format.FormatError)
+    prove(statement)     -> [ClaimResult], every claim proved or refused
+    loss(statement)      a ball containing F on the box (used by producers to state claims)
+verify, the producer and the command line all look methods up here.
+"""
+from __future__ import annotations
+
+from .dense import method as dense
+from .format import FormatError
+from .reduced import method as symmetric
+
+METHODS = {module.NAME: module for module in (dense, symmetric)}
+
+
+def method_of(obj):
+    """The module of a decoded certificate's "method" field (FormatError if unknown)."""
+    name = obj.get("method") if isinstance(obj, dict) else None
+    if not isinstance(name, str) or name not in METHODS:
+        raise FormatError("method", f"unknown method {str(name)[:40]!r} (known: {sorted(METHODS)})")
+    return METHODS[name]
+
+
+def read(obj):
+    """(method module, Statement) of a decoded certificate."""
+    module = method_of(obj)
+    return module, module.read(obj)
