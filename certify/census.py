@@ -44,8 +44,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import search, symmetry
-from .objective import gradient, hessian, identity_teacher, loss
+from .cli.common import UsageError, parse_k_values
+from .producer import newton, search, symmetry
+from .producer.objective import gradient, hessian, identity_teacher, loss
 
 GLOBAL_LOSS = 1e-10
 GLOBAL_MATCH = 1e-4
@@ -56,10 +57,6 @@ POLISH_MOVE = 1e-4       # Newton may move an end point at most this far
 CRITICAL_GRAD = 1e-11    # polished point counts as critical below this gradient norm
 EIG_ZERO = 1e-9          # |float eigenvalue| below this: degenerate
 LOSS_DUP = 1e-8          # points compared only if their losses agree this well
-
-
-class UsageError(ValueError):
-    pass
 
 
 # --------------------------------------------------------------------------
@@ -119,10 +116,10 @@ def descend(k: int, n: int, W0: np.ndarray, tol: float = DEFAULT_TOL,
         grad[active] = res.grad_norms
         steps[active[moved]] = done + todo   # upper bound for runs frozen inside the chunk
         done += todo
-        F = search.batched_loss(W[active], V)
+        F = loss(W[active], V)
         settled = ~(grad[active] > tol) | (F <= global_loss)   # nan (zero neuron) settles too
         active = active[~settled]
-    return W, grad, search.batched_loss(W, V), steps
+    return W, grad, loss(W, V), steps
 
 
 def _descend_job(args):
@@ -156,7 +153,7 @@ def polish(W: np.ndarray, V: np.ndarray):
     """Float Newton from an end point; the polished point if it stayed within
     POLISH_MOVE and is critical, else None."""
     with np.errstate(all="ignore"):
-        P = search.newton_polish(W, V, iters=8)
+        P = newton.newton(search.dense_derivatives(V), W, steps=8)[0]
         g = float(np.linalg.norm(gradient(P, V)))
     if np.all(np.isfinite(P)) and g <= CRITICAL_GRAD and float(np.max(np.abs(P - W))) <= POLISH_MOVE:
         return P
@@ -183,22 +180,23 @@ def dedup(points: list[np.ndarray], losses: list[float], tol: float = symmetry.D
 # --------------------------------------------------------------------------
 
 def _dyadic_float(text: str) -> float:
-    from .kernel import dyadic
-    return float(dyadic.to_arb(text).mid())
+    from .views.display import exact_value
+    return float(exact_value(text))
 
 
 def certify_distinct(W: np.ndarray, k: int, label: str, prec: int = 128):
     """certify_point for every d >= k, falling back to d = k; returns a dict
     (status, kind, claims as floats and strings, d_max, reason) and the
     certificate object (or None)."""
-    from . import pipeline
+    from .producer import NotCertified, pipelines
     V = identity_teacher(k, k)
     info = {"found_by": "census: gradient descent from Xavier init, step 5/k, float Newton",
             "symmetry": label}
     t0 = time.perf_counter()
     try:
-        outcome, note = pipeline.certify_point_for_all_d(W, V, prec, info)
-    except pipeline.NotCertified as err:
+        outcome = pipelines.certify_candidate(W, V, prec, info)
+        note = outcome.note
+    except NotCertified as err:
         return {"status": "not certified", "reason": str(err)}, None
     obj = outcome.obj
     claims = obj["claims"]
@@ -433,7 +431,8 @@ def _known_certificates(folder: Path) -> list[dict]:
 def write_new_certificates(records: list[dict], folder: Path, log) -> list[Path]:
     """Certificates of minima not already in ``folder`` (same k, n, kind and a
     loss interval meeting an existing one counts as known)."""
-    from . import certificate
+    from .files import FileProblem, write_atomic
+    from .kernel.format import canonical_bytes
     known = _known_certificates(folder)
     written = []
     for rec in records:
@@ -448,8 +447,8 @@ def write_new_certificates(records: list[dict], folder: Path, log) -> list[Path]
                 continue
             path = folder / f"k{s['k']}_n{s['n']}_{e['isotropy']}_L{e['loss']:.8f}.json"
             try:
-                certificate.write(obj, path)
-            except certificate.WouldOverwrite as err:
+                write_atomic(path, canonical_bytes(obj))
+            except FileProblem as err:
                 print(f"not written: {err}", file=log)
                 continue
             known.append({"k": s["k"], "n": s["n"], "kind": obj.get("kind"), "lo": lo, "hi": hi})
@@ -462,7 +461,6 @@ def write_new_certificates(records: list[dict], folder: Path, log) -> list[Path]
 # --------------------------------------------------------------------------
 
 def run_census(argv: list[str]) -> int:
-    from .__main__ import UsageError as MainUsageError, parse_k_values
     parser = argparse.ArgumentParser(prog="python -m certify census", description=(
         "Gradient descent from many random starts for each k; end points "
         "deduplicated up to permutations, classified by isotropy and certified. "
@@ -486,7 +484,7 @@ def run_census(argv: list[str]) -> int:
     parser.add_argument("--prec", type=int, default=128, help="arb precision of certificates")
     args = parser.parse_args(argv)
     try:
-        ks = parse_k_values(args.ks)
+        ks = parse_k_values(args.ks, 2, 40)
         n_specs = parse_n_specs(args.n)
         if not 1 <= args.runs <= 10 ** 6:
             raise UsageError("--runs must be in 1..1000000")
@@ -499,7 +497,7 @@ def run_census(argv: list[str]) -> int:
         configs = [(k, n_value(spec, k)) for spec in n_specs for k in ks]
         if any(n < 1 or n > 60 for _, n in configs):
             raise UsageError("n must be in 1..60")
-    except (UsageError, MainUsageError) as err:
+    except UsageError as err:
         parser.error(str(err))
 
     kspec = f"{ks[0]}-{ks[-1]}" if len(ks) > 1 else str(ks[0])

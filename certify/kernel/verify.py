@@ -23,8 +23,8 @@ class Verdict:
     sha256: str
     results: list = field(default_factory=list)   # ClaimResult, in order
     error: str | None = None                      # why the bytes are not a certificate
-    method: str | None = None
-    kind: str | None = None
+    method: str | None = None                     # the method module's NAME
+    statement: object = None                      # what the file states, as the reader read it
 
     @property
     def unreadable(self) -> bool:
@@ -53,6 +53,6 @@ def verify_bytes(data: bytes) -> Verdict:
     except FormatError as err:
         verdict.error = f"malformed: field {err}"
         return verdict
-    verdict.method, verdict.kind = module.NAME, statement.header.kind
+    verdict.method, verdict.statement = module.NAME, statement
     verdict.results = module.prove(statement)
     return verdict

@@ -31,13 +31,21 @@ def from_float(x: float) -> str:
     return format_dyadic(num, -(den.bit_length() - 1))
 
 
+def _exact(x: arb) -> tuple[int, int]:
+    """(m, e) with x = m 2^e exactly, for an exact arb (radius 0) such as a midpoint."""
+    return tuple(int(v) for v in x.man_exp()) if not x.is_zero() else (0, 0)
+
+
 def round_arb(x: arb, bits: int, direction: str) -> str:
     """A dyadic with at most `bits` significant bits that is <= every point of the
-    ball x (direction 'down') or >= every point of x ('up'). Raises if x is not finite."""
+    ball x (direction 'down') or >= every point of x ('up').  The endpoint
+    mid -+ rad is formed exactly in integers (whatever arb's working precision),
+    then rounded outward.  Raises ArithmeticError if x is not finite."""
     if not x.is_finite():
         raise ArithmeticError("cannot round a non-finite ball")
-    end = x.lower() if direction == "down" else x.upper()
-    m, e = end.mid().man_exp() if not end.is_zero() else (0, 0)
+    (m1, e1), (m2, e2) = _exact(x.mid()), _exact(x.rad())
+    e = min(e1, e2)
+    m = (m1 << (e1 - e)) + (-1 if direction == "down" else 1) * (m2 << (e2 - e))
     excess = m.bit_length() - bits if m else 0
     if excess > 0:
         # floor or ceiling of m / 2^excess, exactly (Python's >> floors)

@@ -55,7 +55,7 @@ class Statement:
     claims: dict            # claim name -> dyadic string (morse_index: int)
 
 
-def _require_orthonormal(teacher: tuple) -> None:
+def require_orthonormal(teacher: tuple) -> None:
     """Exact check that the teacher rows are orthonormal: with every entry
     written as A_ia * 2^E for one common exponent E <= 0 and integers A_ia,
     V V^T = I  <=>  sum_a A_ia A_ja = 4^(-E) [i = j]  (integer arithmetic)."""
@@ -77,7 +77,7 @@ def read(obj) -> Statement:
     if n * d > MAX_VARIABLES:
         raise FormatError("n", f"n * d = {n * d} exceeds {MAX_VARIABLES} variables")
     teacher = format.read_matrix(obj["teacher"], k, d, "teacher")
-    _require_orthonormal(teacher)
+    require_orthonormal(teacher)
     box = format.read_box(obj, lambda value: format.read_matrix(value, n, d, "box.centre"))
     base = SADDLE_CLAIMS if header.kind == "saddle" else MINIMUM_CLAIMS
     claims = format.read_claims(obj, base | format.extra_claim(header),

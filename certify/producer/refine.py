@@ -1,5 +1,7 @@
 """Newton refinement of a critical point at raised precision (UNTRUSTED).
 
+Dense:
+
 Iterates W <- W - H_float(W)^-1 grad F(W), with grad F evaluated in arb at
 `prec + 64` bits (the midpoints of kernel.geometry.gradient, i.e. the kernel's own
 definition of the formula) and the linear solve in floats.  Since
@@ -10,10 +12,12 @@ centre on the dyadic grid 2^-(prec - 8); only the kernel decides what it is.
 from __future__ import annotations
 
 import numpy as np
-from flint import arb, ctx
+from flint import arb, arb_mat, ctx
 
+from ..kernel.dense import geometry
+from ..kernel.reduced import blocks as kernel_blocks
 from . import objective
-from .kernel import geometry
+from .exact import normalise
 
 EXTRA_BITS = 64
 
@@ -63,3 +67,40 @@ def newton(W0: np.ndarray, V: np.ndarray, prec: int = 128, max_steps: int = 12):
                 raise RefineError("Newton step is not finite")
             W = [[x - arb(s) for x, s in zip(row, srow)] for row, srow in zip(W, step)]
     raise RefineError(f"gradient still {float(size):.3g} after {max_steps} Newton steps")
+
+
+def _mid_matrix(A: arb_mat) -> np.ndarray:
+    return np.array([[float(A[i, j].mid()) for j in range(A.ncols())] for i in range(A.nrows())])
+
+
+def reduced_newton(blocks, theta0, prec: int, iters: int = 60) -> list:
+    """Newton on grad phi = 0 in the reduced variables at prec + 64 bits; returns the
+    centre as exact (m, e) pairs rounded to prec bits.  Raises RefineError."""
+    blocks = list(blocks)
+    work = prec + 64
+    with ctx.workprec(work):
+        theta = [arb(float(x)) for x in theta0]
+        for _ in range(iters):
+            try:
+                jet = kernel_blocks.block_loss(blocks, kernel_blocks.jets(blocks, theta))
+            except geometry.NotSmooth as err:
+                raise RefineError(f"Newton left the smooth region: {err}") from None
+            H = arb_mat([[jet.h[i, j].mid() for j in range(len(theta))] for i in range(len(theta))])
+            g = arb_mat([[jet.g[i, 0].mid()] for i in range(len(theta))])
+            try:
+                step = H.solve(g)
+            except ZeroDivisionError:
+                raise RefineError("singular reduced Hessian in Newton") from None
+            theta = [(t - step[i, 0]).mid() for i, t in enumerate(theta)]
+            size = max(abs(float(step[i, 0].mid())) for i in range(len(theta)))
+            if size < 2.0 ** -(prec + 20):
+                break
+        else:
+            if size > 2.0 ** -(prec - 20):
+                raise RefineError(f"reduced Newton did not converge (last step {size:.1e})")
+    out = []
+    with ctx.workprec(prec):
+        for t in theta:
+            m, e = (+t).mid().man_exp() if t != 0 else (0, 0)
+            out.append(normalise(int(m), int(e)))
+    return out

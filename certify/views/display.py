@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .kernel import dyadic
+from ..kernel import dyadic
 
 
 def exact_value(text) -> Fraction | None:

@@ -17,22 +17,18 @@ was refused; 2 no certificates, an unreadable file, or bad usage.
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import hashlib
 import io
 import re
-import sys
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from . import DEFAULT_DIR, __version__
-from .kernel import dyadic
-from .certificate import expand_paths
+from .. import __version__
+from ..kernel import dyadic
 from .display import decimal_text, exact_value
 
-EXIT_OK, EXIT_REFUSED, EXIT_UNUSABLE = 0, 1, 2
 SHORT_HASH = 16           # hex digits of SHA-256 shown (64 in --csv)
 LATEX_HASH = 12           # in --latex, so that the table fits a standard article's width
 LOSS_DIGITS = 12          # significant digits of the loss enclosure
@@ -207,11 +203,13 @@ def block_sizes(blocks) -> list[int]:
 
 def load_row(path: Path, verify: bool) -> Row:
     """Read (and unless verify=False re-prove) one certificate; never raises."""
-    from .kernel.verify import Unreadable, decode, verify_bytes
+    from ..files import FileProblem, read_bounded
+    from ..kernel.format import MAX_BYTES, Unreadable, decode
+    from ..kernel.verify import verify_bytes
     try:
-        data = path.read_bytes()
-    except OSError as err:
-        return Row(path, DASH, status="unreadable", detail=str(err.strerror or err))
+        data = read_bounded(path, MAX_BYTES)
+    except FileProblem as err:
+        return Row(path, DASH, status="unreadable", detail=str(err))
     row = Row(path, hashlib.sha256(data).hexdigest())
     try:
         row.obj = decode(data)
@@ -383,63 +381,3 @@ def render_latex(rows: list[Row], verified: bool) -> str:
         "\\end{table}",
     ]
     return "\n".join(lines) + "\n"
-
-
-# ---------------------------------------------------------------------------
-# command
-# ---------------------------------------------------------------------------
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m certify table",
-        description=(
-            "One row per certificate: k, n, d-range, symmetry, kind (minimum / saddle with "
-            "index), loss enclosure, certified eigenvalue bound, box radius, SHA-256 prefix, "
-            "and whether it was re-verified. Bounds are rounded outward from the exact "
-            "certified numbers (lower bounds down, upper bounds up). Exit 0 if every row "
-            "verified (or --no-verify), 1 if any was refused, 2 if none found or a file "
-            "is unreadable."),
-        epilog="Example: python -m certify table --latex certificates/ > table.tex")
-    style = parser.add_mutually_exclusive_group()
-    style.add_argument("--latex", action="store_const", dest="style", const="latex",
-                       help="a booktabs table environment (needs \\usepackage{booktabs})")
-    style.add_argument("--markdown", action="store_const", dest="style", const="markdown",
-                       help="a GitHub-flavoured Markdown table")
-    style.add_argument("--csv", action="store_const", dest="style", const="csv",
-                       help="CSV with full SHA-256 and the exact dyadic strings")
-    parser.add_argument("--no-verify", action="store_true",
-                        help="do not re-prove the certificates (column says 'not checked')")
-    parser.add_argument("paths", nargs="*", metavar="PATH",
-                        help="certificate files or folders (default certificates/)")
-    parser.set_defaults(style="text")
-    return parser
-
-
-def run_table(argv: list[str]) -> int:
-    args = build_parser().parse_args(argv)
-    files = expand_paths(args.paths)
-    if not files:
-        print("no certificates found", file=sys.stderr)
-        return EXIT_UNUSABLE
-    rows = sorted((load_row(p, not args.no_verify) for p in files), key=Row.sort_key)
-    status = EXIT_OK
-    listed = []
-    for row in rows:
-        if row.status == "unreadable":
-            print(f"UNREADABLE {row.path}: {row.detail}", file=sys.stderr)
-            status = EXIT_UNUSABLE
-        else:
-            if row.status == "NO":
-                print(f"REFUSED {row.path}: {row.detail}", file=sys.stderr)
-                status = max(status, EXIT_REFUSED)
-            listed.append(row)
-    if listed:
-        if args.style == "latex":
-            text = render_latex(listed, verified=not args.no_verify)
-        elif args.style == "markdown":
-            text = render_markdown(listed)
-        elif args.style == "csv":
-            text = render_csv(listed)
-        else:
-            text = render_text(listed)
-        sys.stdout.write(text)
-    return status

@@ -1,0 +1,81 @@
+"""Writing certificates and describing them in one line (shared by the commands)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..files import FileProblem, write_atomic
+from ..kernel.format import MAX_BYTES
+from ..producer.symmetry import isotropy_label
+from ..views.display import decimal
+
+
+def file_name(obj: dict) -> str:
+    """k{k}_n{n}_{label}.json: label = the symmetry (info.symmetry of a dense certificate,
+    'min' if none; the blocks of a symmetric one, suffixed _sym); saddles are prefixed
+    saddle{index}."""
+    if obj["method"] == "symmetric":
+        label = isotropy_label(obj["blocks"]) + "_sym"
+    else:
+        label = obj.get("info", {}).get("symmetry", "min")
+    if obj["kind"] == "saddle":
+        label = f"saddle{obj['claims']['morse_index']}" + ("" if label == "min" else f"_{label}")
+    return f"k{obj['k']}_n{obj['n']}_{label}.json"
+
+
+def write_certificate(outcome, target: Path, force: bool, report, where: str, name: str | None = None):
+    """(path, changed) after writing outcome's exact bytes (accepted by the verifier) into the
+    folder `target` (or to the file `target` when name is False); None, with the reason
+    reported, if the file could not be written."""
+    path = target if name is False else target / (name or file_name(outcome.obj))
+    try:
+        changed = write_atomic(path, outcome.data, force, limit=MAX_BYTES)
+    except FileProblem as err:
+        report.problem(f"{where}: not written: {err}", {"status": "not written", "path": str(path),
+                                                        "reason": str(err)})
+        return None
+    return path, changed
+
+
+def what_it_proves(statement) -> str:
+    """One clause from the kernel's reading of a certificate: kind, sizes, d-range, loss."""
+    h = statement.header
+    dims = (f"d >= {h.d}" if h.d_max is None else f"d = {h.d}" if h.d_max == h.d
+            else f"{h.d} <= d <= {h.d_max}")
+    if h.kind == "saddle":
+        kind = f"saddle of index {statement.claims['morse_index']}"
+    elif h.kind == "local_minimum":
+        kind = "spurious local minimum"
+    else:
+        kind = h.kind.replace("_", " ")
+    text = f"{kind}, k={h.k} n={h.n} {dims}"
+    claims = statement.claims
+    if "loss_lower" in claims and "loss_upper" in claims:
+        text += (f", F in [{decimal(claims['loss_lower'], 10, 'down')}, "
+                 f"{decimal(claims['loss_upper'], 10, 'up')}]")
+    return text
+
+
+def certificate_row(outcome, seconds: float) -> tuple:
+    claims = outcome.obj["claims"]
+    eig = claims.get("hessian_min_eig_lower", claims.get("hessian_min_abs_eig_lower"))
+    return (outcome.k, decimal(claims["loss_lower"], 12, "down"), decimal(claims["loss_upper"], 12, "up"),
+            decimal(eig, 7, "down"), decimal(outcome.obj["box"]["radius"], 3), f"{seconds:.2f}",
+            outcome.verdict.sha256[:16])
+
+
+ROW_HEADER = ("k", "loss >=", "loss <=", "lambda_min >", "radius", "seconds", "sha256")
+
+
+def print_rows(rows: list, header: tuple = ROW_HEADER) -> None:
+    widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
+    for row in [header] + rows:
+        print("  ".join(str(x).rjust(w) for x, w in zip(row, widths)), flush=True)
+
+
+def certificate_record(outcome, path: Path, changed: bool) -> dict:
+    """The --json record of a written certificate."""
+    return {"status": "certified", "path": str(path), "written": changed,
+            "sha256": outcome.verdict.sha256, "k": outcome.k, "n": outcome.n,
+            "kind": outcome.obj["kind"], "method": outcome.obj["method"],
+            "claims": outcome.obj["claims"], "seconds": outcome.seconds,
+            "proves": what_it_proves(outcome.verdict.statement), "note": outcome.note}

@@ -1,0 +1,75 @@
+"""Method "dense" on the producer side: an n x d point -> certificate object.
+
+A DenseProblem knows the teacher V (k x d); its centre is an n x d list of
+exact (m, e) pairs (producer.refine).  `certify_point` is the whole dense
+pipeline after the search: refine, then producer.produce.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .. import __version__
+from ..kernel.dense import method as kernel_dense
+from ..kernel.format import FORMAT, VERSION
+from . import NotCertified, objective, produce, refine
+from .exact import format_dyadic, from_float
+
+
+class DenseProblem:
+    """Student n x d, teacher V (k x d, exactly orthonormal floats)."""
+    method = kernel_dense.NAME
+
+    def __init__(self, V: np.ndarray, n: int):
+        self.V = np.asarray(V, dtype=float)
+        self.k, self.d = self.V.shape
+        self.n = n
+        self.teacher = [[from_float(x) for x in row] for row in self.V]
+
+    @staticmethod
+    def floats(centre) -> np.ndarray:
+        return np.array([[float(m) * 2.0 ** e for m, e in row] for row in centre])
+
+    def spectra(self, centre, d_max, prec: int):
+        """Float eigenvalues of the Hessian and (when d_max covers d' > d) of M at the centre."""
+        W = self.floats(centre)
+        hessian = np.linalg.eigvalsh(objective.hessian(W, self.V))
+        extra = (np.linalg.eigvalsh(objective.extra_dimension_block(W, self.V))
+                 if d_max is None or d_max > self.d else None)
+        return hessian, extra
+
+    def to_object(self, centre, radius: str, kind: str, claims: dict, d_max, prec: int,
+                  info: dict | None) -> dict:
+        obj = {
+            "format": FORMAT, "version": VERSION, "kind": kind, "method": self.method,
+            "k": self.k, "n": self.n, "d": self.d, "d_max": d_max,
+            "teacher": self.teacher, "prec": prec,
+            "box": {"centre": [[format_dyadic(m, e) for m, e in row] for row in centre],
+                    "radius": radius},
+            "claims": claims,
+            "software": {"name": "certify", "version": __version__},
+        }
+        if info:
+            obj["info"] = info
+        return obj
+
+
+def certify_point(W0: np.ndarray, V: np.ndarray, prec: int, d_max=None, info: dict | None = None,
+                  all_d: bool = False):
+    """Refine the float point W0 (n x d) for teacher V and certify it: a local minimum
+    or a saddle with its Morse index, whichever the float Hessian at the refined point
+    indicates.  d_max as in the format; all_d: every d' >= d if the d > k part can be
+    proved, else d alone (then the outcome carries the reason as .note).
+    Raises NotCertified with the reason."""
+    problem = DenseProblem(V, W0.shape[0])
+    t0 = time.perf_counter()
+    try:
+        centre = refine.newton(W0, problem.V, prec)
+    except refine.RefineError as err:
+        raise NotCertified(f"refine: {err}") from None
+    t_refine = time.perf_counter() - t0
+    outcome = (produce.certify_for_all_d(problem, centre, prec, info)[0] if all_d
+               else produce.certify(problem, centre, prec, d_max, info))
+    outcome.seconds = {"refine": t_refine, **outcome.seconds}
+    return outcome

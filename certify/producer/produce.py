@@ -1,0 +1,117 @@
+"""The one radius loop: a refined centre -> a certificate the verifier has accepted.
+
+    certify(problem, centre, prec, d_max, info) -> Outcome
+    certify_for_all_d(problem, centre, prec, info) -> (Outcome, note)
+
+The kind and the Hessian claims are decided once from float spectra at the centre
+(producer.claims).  For each radius 2^-(prec - 28), 2^-(prec - 44), ... the
+loss claims are the kernel's own enclosure of F on that box (the box is read
+back through the kernel's reader, so the statement is the one the file states),
+the object is serialised to its canonical bytes, and those bytes are handed to
+certify.kernel.verify.verify_bytes: the certificate is accepted exactly when
+the verifier accepts it.  A larger radius is tried only while the one refusal
+is `critical` (Krawczyk needs a box large enough to hold the zero).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from ..kernel import methods
+from ..kernel.format import EXTRA_CLAIM, FormatError, canonical_bytes
+from ..kernel.pair import NotSmooth
+from ..kernel.verify import Verdict, verify_bytes
+from . import ExtraDimensionsNotCertified, NotCertified
+from .claims import SINGULAR_EIG, eigen_claim, hessian_claims, loss_claims
+from .exact import format_dyadic
+
+RADIUS_STEP = 16          # bits by which the radius grows while only Krawczyk fails
+PLACEHOLDER_LOSS = {"loss_lower": "0", "loss_upper": "0"}   # replaced before anything is proved
+
+
+@dataclass
+class Outcome:
+    """A certificate the kernel accepted: its object, exact bytes and verdict."""
+    obj: dict
+    data: bytes
+    verdict: Verdict
+    seconds: dict            # phase -> seconds
+    note: str | None = None  # e.g. why the statement holds for d alone
+
+    @property
+    def k(self) -> int:
+        return self.obj["k"]
+
+    @property
+    def n(self) -> int:
+        return self.obj["n"]
+
+
+def radius_exponents(prec: int) -> range:
+    return range(-(prec - 28), 0, RADIUS_STEP)
+
+
+def propose_claims(problem, centre, d_max, prec: int) -> tuple[str, dict]:
+    """(kind, Hessian and extra-dimension claims) from the float spectra at the centre."""
+    hessian_eigs, extra_eigs = problem.spectra(centre, d_max, prec)
+    kind, claims = hessian_claims(hessian_eigs)
+    if extra_eigs is not None:
+        smallest = float(min(extra_eigs))
+        if not smallest > SINGULAR_EIG:
+            raise ExtraDimensionsNotCertified(
+                f"the extra-dimension matrix M has smallest eigenvalue {smallest:.3g} <= 0, so the "
+                f"point is not the same kind of critical point for d' > d; certify with d_max = d instead")
+        claims[EXTRA_CLAIM] = eigen_claim(extra_eigs)
+    return kind, claims
+
+
+def loss_on_box(draft: dict) -> dict:
+    """Loss claims for the box of `draft`, from the kernel's enclosure of F on it."""
+    try:
+        module, statement = methods.read(draft)
+        return loss_claims(module.loss(statement))
+    except FormatError as err:
+        raise NotCertified(f"the certificate would be malformed: {err}") from None
+    except NotSmooth as err:
+        raise NotCertified(f"smooth: {err}") from None
+
+
+def refusal(verdict: Verdict, kind: str) -> NotCertified:
+    """The exception that says why `verdict` refused."""
+    failed = [r for r in verdict.results if not r.proved]
+    reason = verdict.error or "; ".join(f"{r.claim}: {r.detail}" for r in failed)
+    names = {r.claim for r in failed}
+    if names - {"critical"} == {"extra_dims"}:
+        return ExtraDimensionsNotCertified(reason)
+    if kind == "local_minimum" and "loss" in names:
+        reason += " (a local minimum needs a proved loss > 0; a global minimum has loss 0)"
+    return NotCertified(reason)
+
+
+def certify(problem, centre, prec: int, d_max=None, info: dict | None = None) -> Outcome:
+    """The certificate of the critical point near `centre` (refined, on the dyadic grid):
+    accepted by verify_bytes, or NotCertified with the reason."""
+    t0 = time.perf_counter()
+    kind, claims = propose_claims(problem, centre, d_max, prec)
+    for radius_exp in radius_exponents(prec):
+        radius = format_dyadic(1, radius_exp)
+        draft = problem.to_object(centre, radius, kind, {**claims, **PLACEHOLDER_LOSS}, d_max, prec, info)
+        obj = {**draft, "claims": {**claims, **loss_on_box(draft)}}
+        data = canonical_bytes(obj)
+        verdict = verify_bytes(data)
+        if verdict.accepted:
+            return Outcome(obj, data, verdict, {"prove": time.perf_counter() - t0})
+        if verdict.error or [r.claim for r in verdict.results if not r.proved] != ["critical"]:
+            raise refusal(verdict, kind)
+    raise NotCertified("Krawczyk failed for every radius tried")
+
+
+def certify_for_all_d(problem, centre, prec: int, info: dict | None = None) -> tuple[Outcome, str | None]:
+    """(outcome, note): valid for every input dimension d' >= d; if only the d > k part
+    fails, valid for d' = d alone (same refined centre), with the reason in note."""
+    try:
+        return certify(problem, centre, prec, None, info), None
+    except ExtraDimensionsNotCertified as err:
+        outcome = certify(problem, centre, prec, problem.d, info)
+        outcome.note = f"d_max = d: {err}"
+        return outcome, outcome.note
