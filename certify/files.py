@@ -67,18 +67,18 @@ def read_bounded(path, limit: int) -> bytes:
     return data
 
 
-def check_output_folder(folder, create: bool = True) -> Path:
+def check_output_folder(folder, create: bool = True, parents: bool = False) -> Path:
     """The folder, checked to be writable by creating and removing a temporary file
-    in it.  A missing folder is created (and its creation reported by the caller)
-    only if `create` and its parent exists; FileProblem otherwise."""
+    in it.  A missing folder is created only if `create` and its parent exists (or
+    `parents`: with its missing parents); FileProblem otherwise."""
     folder = Path(folder)
     if str(folder) == "-":
         raise FileProblem("writing to standard output ('-') is not supported: name a folder")
     if not folder.exists():
-        if not create or not folder.parent.is_dir():
+        if not create or not (parents or folder.parent.is_dir()):
             raise FileProblem(f"folder {folder} does not exist (create it first)")
         try:
-            folder.mkdir()
+            folder.mkdir(parents=parents)
         except OSError as err:
             raise FileProblem(f"cannot create folder {folder}: {_describe(err)}") from None
     elif not folder.is_dir():

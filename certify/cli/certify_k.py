@@ -69,7 +69,7 @@ def run(argv: list[str]) -> int:
     targets = {m: args.out or (DEFAULT_DIR / "symmetric" if m == "symmetric" else DEFAULT_DIR)
                for m in folders}
     for folder in set(targets.values()):            # before any work
-        check_output_folder(folder, create=args.out is None or folder.parent.is_dir())
+        check_output_folder(folder, parents=args.out is None)
     report = common.Report(args, "certify")
     status = common.EXIT_OK
     below = [k for k in ks if k < FIRST_K]

@@ -205,6 +205,11 @@ class Report:
         return status
 
 
+def report_line(text: str) -> None:
+    """A one-line notice or problem on stderr (commands without a Report)."""
+    print(text, file=sys.stderr, flush=True)
+
+
 def eta(done: int, total: int, elapsed: float) -> str:
     """' ETA 1m20s' after the first item (linear in items), else ''."""
     if done <= 0 or done >= total:

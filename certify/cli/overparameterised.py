@@ -14,7 +14,7 @@ def run_overparameterised(ks: list[int], n_spec: str, args) -> int:
     """For every k and n: search, refine and certify each candidate found; one
     certificate per certified point in args.out (default certificates/)."""
     plan = [(k, n) for k in ks for n in common.parse_n_values(n_spec, k)]   # usage first
-    out = check_output_folder(args.out or DEFAULT_DIR)
+    out = check_output_folder(args.out or DEFAULT_DIR, parents=args.out is None)
     report = common.Report(args, "certify")
     status = common.EXIT_OK
     for k, n in plan:

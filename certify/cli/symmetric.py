@@ -43,7 +43,7 @@ def run(argv: list[str]) -> int:
     if (args.candidate is None) == (args.blocks is None):
         raise common.UsageError("give exactly one of CANDIDATE or --blocks")
     blocks = parse_blocks(args.blocks) if args.blocks else None
-    check_output_folder(args.out)
+    check_output_folder(args.out, parents=args.out == DEFAULT_DIR / "symmetric")
     W = None
     if blocks is None:
         try:

@@ -62,6 +62,10 @@ def _no_constant(name):
     raise Unreadable(f"JSON constant {name} is not allowed")
 
 
+def _no_float(text):
+    raise Unreadable(f"JSON float {text[:20]} is not allowed")
+
+
 def decode(data: bytes):
     """The JSON object of a certificate's bytes; raises Unreadable."""
     if len(data) > MAX_BYTES:
@@ -69,9 +73,12 @@ def decode(data: bytes):
     try:
         text = data.decode("utf-8")
         obj = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant,
-                         parse_float=lambda s: _no_constant(f"float {s[:20]}"))
+                         parse_float=_no_float)
     except UnicodeDecodeError:
         raise Unreadable("not UTF-8 text") from None
+    except Unreadable as err:     # valid JSON, but not of a certificate (floats, NaN, duplicates)
+        raise Unreadable(f"{err}: every number of a certificate is an integer or an exact "
+                         "dyadic string (is this a candidate point? certify it with `certify point`)") from None
     except (ValueError, RecursionError) as err:   # JSONDecodeError; int over 4300 digits
         raise Unreadable(f"not valid JSON ({str(err)[:80]})") from None
     if canonical_bytes(obj) != data:

@@ -75,7 +75,8 @@ def load_candidate(path: Path, k_option: int | None = None, need_k: bool = True)
         try:
             W = np.load(io.BytesIO(data), allow_pickle=False)
         except Exception as err:   # numpy raises ValueError/OSError/EOFError/... on bad files
-            raise BadCandidate(f"not a readable .npy array ({type(err).__name__}: {str(err)[:80]})") from None
+            first = str(err).strip().split("\n")[0]
+            raise BadCandidate(f"not a readable .npy array ({type(err).__name__}: {first})") from None
         if W.ndim != 2 or W.shape[0] == 0 or W.shape[1] == 0:
             raise BadCandidate(f"W must be a 2-D array (neurons x dimension), got shape {W.shape}: wrong shape")
         if not np.issubdtype(W.dtype, np.number) or np.issubdtype(W.dtype, np.complexfloating):

@@ -10,9 +10,7 @@ import time
 
 import numpy as np
 
-from .. import __version__
 from ..kernel.dense import method as kernel_dense
-from ..kernel.format import FORMAT, VERSION
 from . import NotCertified, objective, produce, refine
 from .exact import format_dyadic, from_float
 
@@ -41,18 +39,9 @@ class DenseProblem:
 
     def to_object(self, centre, radius: str, kind: str, claims: dict, d_max, prec: int,
                   info: dict | None) -> dict:
-        obj = {
-            "format": FORMAT, "version": VERSION, "kind": kind, "method": self.method,
-            "k": self.k, "n": self.n, "d": self.d, "d_max": d_max,
-            "teacher": self.teacher, "prec": prec,
-            "box": {"centre": [[format_dyadic(m, e) for m, e in row] for row in centre],
-                    "radius": radius},
-            "claims": claims,
-            "software": {"name": "certify", "version": __version__},
-        }
-        if info:
-            obj["info"] = info
-        return obj
+        return produce.certificate_object(
+            self, kind, d_max, prec, [[format_dyadic(m, e) for m, e in row] for row in centre],
+            radius, claims, info, teacher=self.teacher)
 
 
 def certify_point(W0: np.ndarray, V: np.ndarray, prec: int, d_max=None, info: dict | None = None,

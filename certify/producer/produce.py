@@ -17,8 +17,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from .. import __version__
 from ..kernel import methods
-from ..kernel.format import EXTRA_CLAIM, FormatError, canonical_bytes
+from ..kernel.format import EXTRA_CLAIM, FORMAT, VERSION, FormatError, canonical_bytes
 from ..kernel.pair import NotSmooth
 from ..kernel.verify import Verdict, verify_bytes
 from . import ExtraDimensionsNotCertified, NotCertified
@@ -45,6 +46,19 @@ class Outcome:
     @property
     def n(self) -> int:
         return self.obj["n"]
+
+
+def certificate_object(problem, kind: str, d_max, prec: int, centre, radius: str, claims: dict,
+                       info: dict | None, **method_fields) -> dict:
+    """The JSON object of a certificate (docs/format.md): the common fields, the
+    method's own fields (e.g. teacher, blocks), and info only when given."""
+    obj = {"format": FORMAT, "version": VERSION, "kind": kind, "method": problem.method,
+           "k": problem.k, "n": problem.n, "d": problem.d, "d_max": d_max, "prec": prec,
+           "box": {"centre": centre, "radius": radius}, "claims": claims,
+           "software": {"name": "certify", "version": __version__}, **method_fields}
+    if info:
+        obj["info"] = info
+    return obj
 
 
 def radius_exponents(prec: int) -> range:

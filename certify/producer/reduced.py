@@ -14,8 +14,6 @@ import time
 import numpy as np
 from flint import arb, ctx
 
-from .. import __version__
-from ..kernel.format import FORMAT, VERSION
 from ..kernel.reduced import blocks as kernel_blocks
 from ..kernel.reduced import method as kernel_reduced
 from . import NotCertified, produce, refine
@@ -146,17 +144,9 @@ class BlockProblem:
 
     def to_object(self, centre, radius: str, kind: str, claims: dict, d_max, prec: int,
                   info: dict | None) -> dict:
-        obj = {
-            "format": FORMAT, "version": VERSION, "kind": kind, "method": self.method,
-            "k": self.k, "n": self.k, "d": self.k, "d_max": d_max,
-            "teacher": "identity", "blocks": list(self.blocks), "prec": prec,
-            "box": {"centre": [format_dyadic(m, e) for m, e in centre], "radius": radius},
-            "claims": claims,
-            "software": {"name": "certify", "version": __version__},
-        }
-        if info:
-            obj["info"] = info
-        return obj
+        return produce.certificate_object(
+            self, kind, d_max, prec, [format_dyadic(m, e) for m, e in centre], radius, claims, info,
+            teacher="identity", blocks=list(self.blocks))
 
 
 def certify_blocks(blocks, theta0, prec: int, info: dict | None = None, all_d: bool = True):

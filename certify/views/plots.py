@@ -1,282 +1,252 @@
-"""`python -m certify report`: plots of the certified results (PNG and PDF).
+"""Plots of certified results for papers (matplotlib; PNG at 300 dpi and PDF with
+embedded TrueType fonts).
 
-    python -m certify report [--out DIR] [--spectrum PATH] [--census DIR] [--no-verify] [PATH ...]
+  loss_vs_k          certified loss enclosure of each spurious minimum against k:
+                     markers only (each point is a separate theorem; nothing is
+                     proved between them), one series per family (block structure
+                     written in terms of k, and n - k)
+  eigenvalue_vs_k    certified lower bound on the smallest Hessian eigenvalue (whole
+                     d-range), the float value at the box centre, and the level
+                     1/4 - 1/(2 pi), the smallest eigenvalue at the global minimum
+  spectrum_<name>    histogram (log counts) of the float Hessian eigenvalues at the
+                     centre of one certificate, with the certified bound marked
+  spurious_fraction  census: fraction of runs ending at a spurious minimum against k
+                     with 95% binomial intervals, one series per (n - k, seed, runs)
 
-Writes into --out (default results/plots):
-  loss_vs_k          loss F(W*) of each certified spurious minimum, against k (one
-                     series per n - k); the certified enclosures are far narrower than
-                     the markers
-  eigenvalue_vs_k    certified lower bound on the smallest Hessian eigenvalue (valid for
-                     the whole d-range), with the float eigenvalue at the box centre
-  spectrum_<name>    histogram of the float Hessian eigenvalues at the centre of one
-                     certificate (--spectrum; default: the one with the smallest bound)
-                     with the certified bound marked
-  spurious_fraction  fraction of gradient-descent runs ending at a spurious minimum,
-                     against k, for n = k, k+1, k+2 -- only when census results
-                     (JSON files under --census, default results/) exist
-
-Certificates are re-verified first (--no-verify skips that); refused ones are left
-out of every plot. Float values (eigenvalues at the centre) are illustrations, not
-claims. Needs matplotlib: pip install -e '.[plots]'.
-
-Exit codes: 0 plots written; 1 some certificate was refused (the rest are plotted);
-2 no usable certificates, matplotlib missing, or bad usage.
+Inputs are views.certificates.Certificate (every number from the kernel's reader).
+Float values are illustrations, not claims, and are labelled so.
 """
 from __future__ import annotations
 
-import argparse
 import json
-import sys
+import math
+import re
 from pathlib import Path
 
-from .display import decimal_text, exact_value
-from .table import ABS_EIG_KEYS, Row, eig_bound_exact
+from .certificates import Certificate
+from .display import decimal_text
 
-DEFAULT_OUT = Path("results/plots")
-DEFAULT_CENSUS = Path("results")
 MAX_DENSE_FLOAT = 1600      # n*d up to which the float Hessian at the centre is computed
+GLOBAL_MIN_EIG = 0.25 - 1 / (2 * math.pi)
 MATPLOTLIB_MISSING = ("matplotlib is not installed; install the plots extra: "
                       "pip install -e '.[plots]'  (or: pip install matplotlib)")
+STYLE = {"pdf.fonttype": 42, "ps.fonttype": 42, "savefig.dpi": 300, "svg.hashsalt": "certify"}
 
 
-# ---------------------------------------------------------------------------
-# data
-# ---------------------------------------------------------------------------
-def _float(text) -> float | None:
-    q = exact_value(text)
-    return None if q is None else float(q)
+def pyplot():
+    """matplotlib.pyplot with the Agg backend and the paper style (ImportError if absent)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    plt.rcParams.update(STYLE)
+    return plt
 
 
-def loss_mid(row: Row) -> float | None:
-    lo, hi = _float(row.get("claims", "loss_lower")), _float(row.get("claims", "loss_upper"))
-    return None if lo is None or hi is None else (lo + hi) / 2
+def save(plt, fig, out: Path, stem: str) -> list[Path]:
+    """stem.png (300 dpi) and stem.pdf (TrueType fonts), without time stamps."""
+    written = []
+    for ext, meta in (("png", {"Software": None}), ("pdf", {"CreationDate": None, "Creator": None})):
+        path = out / f"{stem}.{ext}"
+        fig.savefig(path, metadata=meta, bbox_inches="tight")
+        written.append(path)
+    plt.close(fig)
+    return written
 
 
-def eig_bound(row: Row) -> float | None:
-    """Certified lower bound on lambda_min over the whole d-range (minima only)."""
-    if row.get("kind") != "local_minimum":
-        return None
-    bound = eig_bound_exact(row)
-    return None if bound is None else float(bound)
-
-
-def _label_down(q) -> str:
+def bound_label(q) -> str:
     """A bound for a legend: rounded down, never stronger than the certified one."""
     return decimal_text(q, 3, "down")
 
 
-def centre_and_teacher(row: Row):
-    """Float centre W and teacher V of a dense certificate, or None."""
-    import numpy as np
-    centre, teacher = row.get("box", "centre"), row.get("teacher")
-    try:
-        W = np.array([[float(exact_value(x)) for x in r] for r in centre])
-        V = np.array([[float(exact_value(x)) for x in r] for r in teacher])
-    except (TypeError, ValueError):
-        return None
-    if W.ndim != 2 or V.ndim != 2 or W.shape[1] != V.shape[1] or W.size > MAX_DENSE_FLOAT:
-        return None
-    return W, V
-
-
-def float_spectrum(row: Row):
-    """Float eigenvalues of the Hessian at the box centre (illustration, not a proof):
-    (eigenvalues of H at dimension d, eigenvalues of M of the d > k lemma or None)."""
-    import numpy as np
-    from ..producer import objective
-    pair = centre_and_teacher(row)
-    if pair is None:
-        return None
-    W, V = pair
-    try:
-        H = objective.hessian(W, V)
-        eig = np.linalg.eigvalsh((H + H.T) / 2)
-        extra = None
-        if "extra_min_eig_lower" in (row.get("claims") or {}):
-            M = objective.extra_dimension_block(W, V)
-            extra = np.linalg.eigvalsh((M + M.T) / 2)
-    except (ValueError, FloatingPointError, np.linalg.LinAlgError):
-        return None
-    if not np.all(np.isfinite(eig)):
-        return None
-    return eig, extra
-
-
-_FRACTION_KEYS = ("spurious_fraction", "fraction_spurious", "frac_spurious", "spurious_frac")
-_RUNS_KEYS = ("runs", "n_runs", "total_runs", "num_runs")
-_SPURIOUS_KEYS = ("spurious_runs", "runs_spurious", "n_spurious_runs", "spurious_count",
-                  "spurious")
-
-
-def _is_int(x) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool)
-
-
-def census_records(obj, found: dict | None = None) -> dict:
-    """{(k, n): spurious fraction} from census JSON in any plausible layout: any
-    object (at any depth) with integer "k" (and "n", default k) and either a
-    fraction field or a run count and a spurious-run count."""
-    found = {} if found is None else found
-    if isinstance(obj, list):
-        for item in obj:
-            census_records(item, found)
-    elif isinstance(obj, dict):
-        k, n = obj.get("k"), obj.get("n", obj.get("k"))
-        if _is_int(k) and _is_int(n):
-            frac = next((obj[key] for key in _FRACTION_KEYS
-                         if isinstance(obj.get(key), (int, float)) and not isinstance(obj.get(key), bool)),
-                        None)
-            if frac is None:
-                runs = next((obj[key] for key in _RUNS_KEYS if _is_int(obj.get(key))), None)
-                spur = next((obj[key] for key in _SPURIOUS_KEYS if _is_int(obj.get(key))), None)
-                if runs and spur is not None:
-                    frac = spur / runs
-            if frac is not None and 0 <= frac <= 1:
-                found[(k, n)] = float(frac)
-        for value in obj.values():
-            if isinstance(value, (dict, list)):
-                census_records(value, found)
-    return found
-
-
-def load_census(folder: Path, skip: Path | None = None) -> dict:
-    found: dict = {}
-    if not folder.is_dir():
-        return found
-    for path in sorted(folder.rglob("*.json")):
-        if skip is not None and skip.resolve() in path.resolve().parents:
-            continue
-        try:
-            census_records(json.loads(path.read_text()), found)
-        except (OSError, ValueError, RecursionError):
-            continue
-    return found
-
-
 # ---------------------------------------------------------------------------
-# plots
+# series
 # ---------------------------------------------------------------------------
-def _save(fig, out: Path, stem: str) -> list[Path]:
-    written = []
-    for ext, meta in (("png", {"Software": None}), ("pdf", {"CreationDate": None, "Creator": None})):
-        path = out / f"{stem}.{ext}"
-        fig.savefig(path, metadata=meta, dpi=150, bbox_inches="tight")
-        written.append(path)
-    return written
+def family_name(c: Certificate) -> str:
+    """The family of a certificate: its block structure with the largest block written
+    as k - (the others), and n - k; e.g. 'S1 x S(k-1), n = k'."""
+    sizes = [int(p) for p in re.findall(r"\d+", c.symmetry())] if c.symmetry().startswith("S") else []
+    k, n = c.field("k"), c.field("n")
+    offset = "n = k" if n == k else f"n = k+{n - k}"
+    if not sizes or sum(sizes) != k:
+        return f"other symmetry, {offset}"
+    big = max(range(len(sizes)), key=lambda i: sizes[i])
+    rest = k - sizes[big]
+    parts = [f"S{p}" for i, p in enumerate(sizes) if i != big] + [f"S(k-{rest})" if rest else "S(k)"]
+    return " x ".join(parts) + f", {offset}"
 
 
-def _by_offset(rows: list[Row], value) -> dict:
+def by_family(rows: list[Certificate], value) -> dict:
     series: dict = {}
     for row in rows:
-        k, n, y = row.get("k"), row.get("n"), value(row)
-        if _is_int(k) and _is_int(n) and y is not None:
-            series.setdefault(n - k, []).append((k, y))
-    return {off: sorted(points) for off, points in sorted(series.items())}
+        y = value(row)
+        if y is not None:
+            series.setdefault(family_name(row), []).append((row.field("k"), y))
+    return {name: sorted(points) for name, points in sorted(series.items())}
 
 
-def _label(offset: int) -> str:
-    return "n = k" if offset == 0 else f"n = k+{offset}"
-
-
-def _log_x_if_wide(ax, ks) -> None:
+def k_axis(ax, ks) -> None:
     if ks and max(ks) / max(min(ks), 1) > 50:
         ax.set_xscale("log")
     else:
         from matplotlib.ticker import MaxNLocator
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("k (teacher neurons)")
 
 
-def _plot_vs_k(plt, series: dict, out: Path, stem: str, ylabel: str, title: str,
-               label=_label, decorate=None) -> list[Path]:
-    """One "o-" line per n - k offset in {offset: [(k, y), ...]}, against k (log scale
-    if k is wide); decorate(ax) adds the plot's own extras; written files (none if
-    there is no series)."""
+def plot_vs_k(plt, series: dict, out: Path, stem: str, ylabel: str, title: str,
+              decorate=None, label=lambda name: name) -> list[Path]:
+    """Markers (no lines) per series {name: [(k, y), ...]}; decorate(ax) adds extras."""
     if not series:
         return []
     fig, ax = plt.subplots(figsize=(5, 3.4))
-    for off in sorted(series):
-        ax.plot(*zip(*sorted(series[off])), "o-", ms=4, label=label(off))
-    _log_x_if_wide(ax, [k for pts in series.values() for k, _ in pts])
+    markers = "osD^v<>"
+    for i, name in enumerate(series):
+        ax.plot(*zip(*series[name]), markers[i % len(markers)], ms=4, linestyle="none", label=label(name))
+    k_axis(ax, [k for pts in series.values() for k, _ in pts])
     if decorate is not None:
         decorate(ax)
-    ax.set_xlabel("k (teacher neurons)")
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
-    written = _save(fig, out, stem)
-    plt.close(fig)
-    return written
+    return save(plt, fig, out, stem)
 
 
-def plot_loss(plt, minima: list[Row], out: Path, note: str) -> list[Path]:
+def loss_mid(c: Certificate) -> float | None:
+    lo, hi = c.loss()
+    return None if lo is None or hi is None else float((lo + hi) / 2)
+
+
+def eig_bound(c: Certificate) -> float | None:
+    relation, value = c.eigen_bound()
+    return float(value) if relation == ">" and value is not None else None
+
+
+def plot_loss(plt, minima: list[Certificate], out: Path, note: str) -> list[Path]:
     def log_y_if_log_x(ax):
         if ax.get_xscale() == "log":
             ax.set_yscale("log")             # the loss decays roughly like 1/k
-    return _plot_vs_k(plt, _by_offset(minima, loss_mid), out, "loss_vs_k",
-                      "loss F(W*) (certified enclosure)",
-                      "Certified spurious local minima" + note, decorate=log_y_if_log_x)
+    return plot_vs_k(plt, by_family(minima, loss_mid), out, "loss_vs_k",
+                     "loss F(W*) (certified enclosure, narrower than the markers)",
+                     "Certified spurious local minima" + note, decorate=log_y_if_log_x)
 
 
-def plot_eigen(plt, minima: list[Row], out: Path, note: str) -> list[Path]:
-    def float_values(ax):
+def float_spectrum(c: Certificate):
+    """Float eigenvalues at the box centre of a dense certificate (an illustration):
+    (Hessian eigenvalues at dimension d, eigenvalues of the d > k block M or None), or None."""
+    import numpy as np
+    from ..kernel.format import EXTRA_CLAIM, exact
+    from ..producer import objective
+    teacher = getattr(c.statement, "teacher", None)
+    if teacher is None or c.field("n") * c.field("d") > MAX_DENSE_FLOAT:
+        return None
+    W = np.array([[float(exact(x)) for x in row] for row in c.statement.box.centre])
+    V = np.array([[float(exact(x)) for x in row] for row in teacher])
+    with np.errstate(all="ignore"):
+        H = objective.hessian(W, V)
+        eig = np.linalg.eigvalsh((H + H.T) / 2)
+        extra = None
+        if EXTRA_CLAIM in c.statement.claims:
+            M = objective.extra_dimension_block(W, V)
+            extra = np.linalg.eigvalsh((M + M.T) / 2)
+    return (eig, extra) if np.all(np.isfinite(eig)) else None
+
+
+def plot_eigen(plt, minima: list[Certificate], out: Path, note: str) -> list[Path]:
+    def extras(ax):
         floats = []
-        for row in minima:
-            spectrum = float_spectrum(row)
+        for c in minima:
+            spectrum = float_spectrum(c)
             if spectrum is not None:
                 eig, extra = spectrum
-                low = min(eig.min(), extra.min()) if extra is not None else eig.min()
-                floats.append((row.get("k"), float(low)))
+                floats.append((c.field("k"), float(min(eig.min(), extra.min()) if extra is not None
+                                                   else eig.min())))
         if floats:
-            ax.plot(*zip(*sorted(floats)), "x", ms=5, color="grey",
-                    label="float value at box centre")
-    return _plot_vs_k(plt, _by_offset(minima, eig_bound), out, "eigenvalue_vs_k",
-                      "smallest Hessian eigenvalue",
-                      "Certified lower bound on the smallest Hessian eigenvalue" + note,
-                      label=lambda off: f"certified lower bound, {_label(off)}",
-                      decorate=float_values)
+            ax.plot(*zip(*sorted(floats)), "x", ms=5, color="grey", linestyle="none",
+                    label="float value at the box centre")
+        ax.axhline(GLOBAL_MIN_EIG, color="black", lw=0.8, ls="--",
+                   label="1/4 - 1/(2 pi): smallest eigenvalue at the global minimum")
+    return plot_vs_k(plt, by_family(minima, eig_bound), out, "eigenvalue_vs_k",
+                     "smallest Hessian eigenvalue",
+                     "Certified lower bound on the smallest Hessian eigenvalue" + note,
+                     decorate=extras, label=lambda name: f"certified lower bound, {name}")
 
 
-def plot_spectrum(plt, row: Row, out: Path, note: str) -> list[Path]:
-    spectrum = float_spectrum(row)
+def plot_spectrum(plt, c: Certificate, out: Path, note: str) -> list[Path]:
+    import numpy as np
+    spectrum = float_spectrum(c)
     if spectrum is None:
         return []
     eig, extra = spectrum
     fig, ax = plt.subplots(figsize=(5, 3.4))
-    import numpy as np
     values = eig if extra is None else np.concatenate([eig, extra])
-    bins = np.linspace(min(values.min(), 0.0), values.max(), 41)
+    bins = np.linspace(min(values.min(), 0.0), values.max(), 61)
     ax.hist(eig, bins=bins, color="C0", alpha=0.8,
-            label=f"Hessian at d = {row.get('d')} ({len(eig)} eigenvalues, float)")
+            label=f"Hessian at d = {c.field('d')} ({len(eig)} eigenvalues, float)")
     if extra is not None:
         ax.hist(extra, bins=bins, color="C2", alpha=0.6,
-                label=f"M block for d > {row.get('d')} ({len(extra)}, float)")
-    bound = eig_bound_exact(row) if row.get("kind") == "local_minimum" else None
-    abs_bound = eig_bound_exact(row, ABS_EIG_KEYS)
-    if bound is not None:
-        ax.axvline(float(bound), color="C3", lw=1.5,
-                   label=f"certified: every eigenvalue > {_label_down(bound)}")
-    elif abs_bound is not None:
-        b, text = float(abs_bound), _label_down(abs_bound)
-        ax.axvspan(-b, b, color="C3", alpha=0.2,
-                   label=f"certified: no eigenvalue in [-{text}, {text}]")
+                label=f"block M for d > {c.field('d')} ({len(extra)}, float)")
+    ax.set_yscale("log")
+    relation, value = c.eigen_bound()
+    if value is not None and relation == ">":
+        ax.axvline(float(value), color="C3", lw=1.5,
+                   label=f"certified: every eigenvalue > {bound_label(value)}")
+    elif value is not None:
+        ax.axvspan(-float(value), float(value), color="C3", alpha=0.25,
+                   label=f"certified: no eigenvalue in [-{bound_label(value)}, {bound_label(value)}]")
     ax.set_xlabel("eigenvalue")
-    ax.set_ylabel("count")
-    kind = row.kind()
-    ax.set_title(f"Hessian spectrum at the certified {kind}, k = {row.get('k')}, n = {row.get('n')}"
-                 f" ({row.sha256[:12]})" + note, fontsize=9)
+    ax.set_ylabel("count (log scale)")
+    ax.set_title(f"Hessian spectrum at the certified {c.kind_text()}, k = {c.field('k')}, "
+                 f"n = {c.field('n')} ({c.sha256[:12]})" + note, fontsize=9)
     ax.legend(fontsize=7)
-    written = _save(fig, out, f"spectrum_{row.path.stem}")
-    plt.close(fig)
-    return written
+    return save(plt, fig, out, f"spectrum_{c.path.stem}")
+
+
+# ---------------------------------------------------------------------------
+# census
+# ---------------------------------------------------------------------------
+def wilson(successes: int, runs: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson score 95% interval for a binomial proportion."""
+    p = successes / runs
+    centre = (p + z * z / (2 * runs)) / (1 + z * z / runs)
+    half = z * math.sqrt(p * (1 - p) / runs + z * z / (4 * runs * runs)) / (1 + z * z / runs)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def load_census(folder: Path, skip: Path | None = None) -> dict:
+    """{(n - k, seed, runs): [(k, fraction, low, high)]} from the census JSON files
+    (`summary` records with k, n, runs, seed, spurious_runs) under folder."""
+    series: dict = {}
+    if not folder.is_dir():
+        return series
+    for path in sorted(folder.rglob("*.json")):
+        if skip is not None and skip.resolve() in path.resolve().parents:
+            continue
+        try:
+            summaries = json.loads(path.read_text()).get("summary", [])
+            for s in summaries:
+                low, high = wilson(s["spurious_runs"], s["runs"])
+                series.setdefault((s["n"] - s["k"], s["seed"], s["runs"]), {})[s["k"]] = (
+                    s["spurious_runs"] / s["runs"], low, high)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, ZeroDivisionError):
+            continue
+    return {key: sorted((k, *v) for k, v in points.items()) for key, points in sorted(series.items())}
 
 
 def plot_census(plt, census: dict, out: Path) -> list[Path]:
-    series: dict = {}
-    for (k, n), frac in census.items():
-        if 0 <= n - k <= 2:
-            series.setdefault(n - k, []).append((k, frac))
-    return _plot_vs_k(plt, series, out, "spurious_fraction",
-                      "fraction of runs at a spurious minimum",
-                      "Gradient descent census (empirical, not a theorem)",
-                      decorate=lambda ax: ax.set_ylim(bottom=0))
+    if not census:
+        return []
+    fig, ax = plt.subplots(figsize=(5, 3.4))
+    for i, ((offset, seed, runs), points) in enumerate(census.items()):
+        ks, frac, low, high = (list(x) for x in zip(*points))
+        ax.errorbar(ks, frac, yerr=[[f - lo for f, lo in zip(frac, low)], [hi - f for f, hi in zip(frac, high)]],
+                    fmt="osD^v<>"[i % 7], ms=4, capsize=2, linestyle="none",
+                    label=f"{'n = k' if offset == 0 else f'n = k+{offset}'} (seed {seed}, {runs} runs)")
+    k_axis(ax, [k for pts in census.values() for k, *_ in pts])
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_ylabel("fraction of runs at a spurious minimum")
+    ax.set_title("Gradient descent census with 95% binomial intervals (empirical, not a theorem)",
+                 fontsize=9)
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    return save(plt, fig, out, "spurious_fraction")
