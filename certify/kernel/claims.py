@@ -79,17 +79,18 @@ def _settle(plan: Plan, result: ClaimResult) -> ClaimResult:
     return result
 
 
-def _not_tried(plan: Plan, name: str, what: str) -> ClaimResult:
+def _not_tried(plan: Plan, name: str, fast_test: str) -> ClaimResult:
     """The result when the arb fallback of `name` is not admitted by the plan."""
+    before = f"the {fast_test} failed and " if plan.fast else ""
     if plan.refused:
-        return ClaimResult(name, False, f"{what}; arb test not tried (another claim is refused)")
-    return ClaimResult(name, False, f"{what}; too costly to check: the arb test would take "
-                                    f"{plan.fallback_cost(name)} (limits: {plan.budget})",
-                       too_costly=True)
+        return ClaimResult(name, False, f"{before}the arb test was not tried (another claim is refused)")
+    return ClaimResult(name, False, f"{before}the arb test would take {plan.fallback_cost(name)} "
+                                    f"(limits: {plan.budget})", too_costly=True)
 
 
-def _fast_failed(plan: Plan, test: str) -> str:
-    return f"the {test} failed" if plan.fast else f"{test} not used ({plan.note or 'arb tests only'})"
+def _tests(plan: Plan, fast_test: str, arb_test: str) -> str:
+    """The tests that were tried and failed, for a refusal."""
+    return f"{fast_test} and {arb_test}" if plan.fast else arb_test
 
 
 def prove_loss(F: arb, lower: arb, upper: arb, plan: Plan, spurious: bool = True) -> ClaimResult:
@@ -114,9 +115,8 @@ def prove_positive_definite(H: MatrixBox, mu: arb, name: str, plan: Plan) -> Cla
         if enc is not None and fastfloat.positive_definite(enc, mu):
             return ClaimResult(name, True, f"lambda_min > {_text(mu)} on the box"
                                            " (float Cholesky with a-priori bounds)")
-    failed = _fast_failed(plan, "float Cholesky test")
     if not plan.admit(name):
-        return _not_tried(plan, name, failed)
+        return _not_tried(plan, name, "float Cholesky test")
     A = H.arb()
     if A is None:
         return _settle(plan, ClaimResult(name, False, "no enclosure of the matrix on the box"))
@@ -126,8 +126,8 @@ def prove_positive_definite(H: MatrixBox, mu: arb, name: str, plan: Plan) -> Cla
         return _settle(plan, ClaimResult(name, False, str(err)))
     if posdef.min_eigenvalue_exceeds(A, mu, Q):
         return ClaimResult(name, True, f"lambda_min > {_text(mu)} on the box (arb congruence test)")
-    return _settle(plan, ClaimResult(name, False, f"could not prove lambda_min > claimed bound on "
-                                                  f"the box ({failed}, and the arb test)"))
+    return _settle(plan, ClaimResult(name, False, "could not prove lambda_min > claimed bound on the box "
+                                                  f"({_tests(plan, 'float Cholesky test', 'arb congruence test')})"))
 
 
 def _index_result(counts, index: int, mu: arb, how: str) -> ClaimResult:
@@ -155,9 +155,8 @@ def prove_morse_index(H: MatrixBox, mu: arb, index: int, plan: Plan) -> ClaimRes
         counts = fastfloat.eigenvalue_counts(enc, mu) if enc is not None else None
         if counts is not None:
             return _settle(plan, _index_result(counts, index, mu, "float Gershgorin count with a-priori bounds"))
-    failed = _fast_failed(plan, "float Gershgorin count")
     if not plan.admit("index"):
-        return _not_tried(plan, "index", failed)
+        return _not_tried(plan, "index", "float Gershgorin count")
     A = H.arb()
     if A is None:
         return _settle(plan, ClaimResult("index", False, "no enclosure of the Hessian on the box"))
@@ -167,8 +166,9 @@ def prove_morse_index(H: MatrixBox, mu: arb, index: int, plan: Plan) -> ClaimRes
         return _settle(plan, ClaimResult("index", False, str(err)))
     counts = inertia.eigenvalue_counts(A, mu, Q)
     if counts is None:
-        return _settle(plan, ClaimResult("index", False, "could not prove that no eigenvalue lies in "
-                                                         f"[-mu, mu] on the box ({failed}, and the arb test)"))
+        return _settle(plan, ClaimResult("index", False, "could not prove that no eigenvalue lies in [-mu, mu] "
+                                                         "on the box ("
+                                                         f"{_tests(plan, 'float', 'arb Gershgorin count')})"))
     return _settle(plan, _index_result(counts, index, mu, "arb Gershgorin count"))
 
 
@@ -189,9 +189,8 @@ def prove_critical_point(y: list, r: arb, J: MatrixBox, plan: Plan,
         if enc is not None and fastfloat.krawczyk_contains(y, enc, r):
             return ClaimResult("critical", True, "Krawczyk: exactly one zero of the gradient in the box"
                                                  " (float test with a-priori bounds)")
-    failed = _fast_failed(plan, "float Krawczyk test")
     if not plan.admit("critical"):
-        return _not_tried(plan, "critical", failed)
+        return _not_tried(plan, "critical", "float Krawczyk test")
     A = J.arb()
     if A is None:
         return _settle(plan, ClaimResult("critical", False, "no enclosure of the Hessian on the box"))
@@ -201,5 +200,5 @@ def prove_critical_point(y: list, r: arb, J: MatrixBox, plan: Plan,
         return _settle(plan, ClaimResult("critical", False, str(err)))
     if krawczyk.unique_zero_in_box(y, A, C, r):
         return ClaimResult("critical", True, "Krawczyk: exactly one zero of the gradient in the box (arb test)")
-    return _settle(plan, ClaimResult("critical", False, f"Krawczyk test failed ({failed}, and the arb test): "
-                                                        "no proof of a zero of the gradient in the box"))
+    return _settle(plan, ClaimResult("critical", False, "no proof of a zero of the gradient in the box ("
+                                                        f"{_tests(plan, 'float', 'arb Krawczyk test')})"))

@@ -39,7 +39,7 @@ class Cost:
         return Cost(self.seconds + other.seconds, self.bytes + other.bytes)
 
     def __str__(self) -> str:
-        return f"about {self.seconds:.3g} s and {self.bytes / 1e9:.2g} GB"
+        return f"about {self.seconds:.3g} s and {self.bytes / GIB:.2g} GiB"
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class Budget:
 
     def __str__(self) -> str:
         seconds = "no time limit" if self.seconds is None else f"{self.seconds:g} s"
-        memory = "no memory limit" if self.bytes is None else f"{self.bytes / 1e9:.2g} GB"
+        memory = "no memory limit" if self.bytes is None else f"{self.bytes / GIB:.2g} GiB"
         return f"{seconds}, {memory}"
 
 

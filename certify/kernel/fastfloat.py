@@ -121,14 +121,16 @@ class Enc:
 
     def __matmul__(self, other: "Enc") -> "Enc":
         """Lemma G: for A in self, B in other (inner dimension p),
-        |A B - fl(Am Bm)| <= |Am| (Br + g |Bm|) + Ar (|Bm| + Br) + 2 p ETA,  g = 2 p U >= gamma_p."""
+        |A B - fl(Am Bm)| <= |Am| (Br + g |Bm|) + Ar (|Bm| + Br) + 2 p ETA,  g = 2 p U >= gamma_p;
+        the computed g |Bm| may underflow by ETA before |Am| multiplies it, hence
+        |Am| (Br + g |Bm| + ETA) in the radius."""
         p = self.mid.shape[-1]
         if p > MAX_DEPTH:
             raise ArithmeticError("inner dimension too large for the a-priori bound")
         g = 2 * p * U
         mid = self.mid @ other.mid
         absb = np.abs(other.mid)
-        raw = np.abs(self.mid) @ (other.rad + g * absb)
+        raw = np.abs(self.mid) @ (other.rad + g * absb + ETA)
         if np.any(self.rad):          # Ar = 0 makes the last term exactly 0
             raw = raw + self.rad @ (absb + other.rad)
         return Enc(mid, up(raw))

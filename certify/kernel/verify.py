@@ -97,9 +97,8 @@ def verify_bytes(data: bytes, fast: bool = True, budget: Budget = DEFAULT_BUDGET
     plan = Plan(module.cost(statement), problem is None, budget, note=problem)
     verdict.estimate = plan.committed
     if not plan.affordable():
-        path = "fast tests and arb" if plan.fast else "arb tests"
-        verdict.too_costly = (f"the proof ({path}) would take {plan.committed} "
-                              f"(limits: {budget})")
+        path = "with the fast tests" if plan.fast else "with the arb tests only"
+        verdict.too_costly = (f"the proof {path} would take {plan.committed} (limits: {budget})")
         return verdict
     verdict.results = module.prove(statement, plan)
     costly = [r for r in verdict.results if r.too_costly]
