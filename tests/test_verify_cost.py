@@ -252,3 +252,40 @@ def test_fast_inertia_counts_are_exact_on_random_interval_matrices():
                 exact = exact_count_below(X, s)
                 assert exact is None or exact == claimed, (trial, counts)
     assert proved >= 20
+
+
+# ---------------------------------------------------------------------------
+# the arb Hessian (ballarray.Balls) against the float one and the pair-by-pair oracle
+# ---------------------------------------------------------------------------
+def reference_hessian(W, V):
+    """tests/reference_balls.py (written pair by pair from docs/mathematics.md); it
+    still imports NotSmooth from the kernel module's former place."""
+    import importlib
+    import types
+    from certify.kernel import pair
+    sys.modules.setdefault("certify.kernel.geometry", types.SimpleNamespace(NotSmooth=pair.NotSmooth))
+    return importlib.import_module("reference_balls").hessian(W, V)
+
+
+@pytest.mark.parametrize("path", [K6, SADDLE, MINIMUM_N8], ids=lambda p: p.name)
+def test_arb_hessian_overlaps_the_float_one_and_the_oracle(path):
+    from flint import ctx
+
+    from certify.kernel.ballarray import Balls
+    from certify.kernel.dense.hessian import hessian_enclosure
+    from certify.kernel.dense.method import _balls
+    _, statement = methods.read(decode(path.read_bytes()))
+    with ctx.workprec(statement.header.prec):
+        W, _, _, V = _balls(statement)
+        geo = geometry.Geometry(W, V)
+        oracle = reference_hessian(W, V)
+    with ctx.workprec(53):
+        A = hessian_enclosure(geo, Balls).to_arb_mat()
+        E = hessian_enclosure(geo)
+    N = A.nrows()
+    for i in range(N):
+        for j in range(N):
+            x = A[i, j]
+            assert x.overlaps(oracle[i, j]), (i, j)
+            assert x.overlaps(arb(float(E.mid[i, j]), float(E.rad[i, j]))), (i, j)
+            assert x.rad() < 1e-12                # tight: 53-bit balls on a box of radius 2^-100

@@ -42,10 +42,10 @@ class MatrixBox:
     `enc()`  a float mid-rad enclosure (kernel.fastfloat.Enc) for the fast tests,
              None if it cannot be built (not finite, not smooth);
     `arb()`  an arb_mat enclosure for the arb tests, built without floating point.
-    `size`   the matrices are size x size (for messages)."""
+    A float enclosure is built only if the calling thread passes kernel.fpenv."""
 
-    def __init__(self, make_enc, make_arb, size: int):
-        self._make_enc, self._make_arb, self.size = make_enc, make_arb, size
+    def __init__(self, make_enc, make_arb):
+        self._make_enc, self._make_arb = make_enc, make_arb
         self._enc = self._arb = False
 
     def enc(self):
@@ -69,7 +69,7 @@ class MatrixBox:
     @classmethod
     def of_arb_mat(cls, A: arb_mat) -> "MatrixBox":
         shape = (A.nrows(), A.ncols())
-        return cls(lambda: fastfloat.Enc.from_arbs(A.entries(), shape).symmetrised(), lambda: A, shape[0])
+        return cls(lambda: fastfloat.Enc.from_arbs(A.entries(), shape).symmetrised(), lambda: A)
 
 
 def _settle(plan: Plan, result: ClaimResult) -> ClaimResult:

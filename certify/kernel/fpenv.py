@@ -31,7 +31,9 @@ scalar tails); numpy sums along both axes; BLAS dgemm and dgemv, small
 (calling thread only) and large enough to be split over every BLAS thread
 (OpenBLAS splits a product of m n k >= 2^18 t among t threads); arb(float) and
 float(arb).  The probe does not prove the model; it detects every known way of
-leaving it.  It takes well under a millisecond (bench/bench_worst_case.py).
+leaving it.  Cost (bench/bench_worst_case.py --probe): about 0.1 ms for the checks
+of the calling thread, 0.4 ms with the threaded product on an idle machine; waking
+the BLAS threads of an overloaded machine can take 20 ms.
 """
 from __future__ import annotations
 
@@ -170,7 +172,7 @@ def _blas(p: int) -> str | None:
     """A B (inputs of `_blas_inputs`): every entry of an even row is 3*2^-1074 (one
     subnormal product, the other terms exact zeros); every entry of odd row 2i + 1 is
     one rounding of the i-th rounding sum.  Also an even row block times a column of
-    B (dgemv).  p must be a multiple of 4 or smaller than 4."""
+    B (dgemv).  p is a multiple of 4."""
     A, B = _blas_inputs(p)
     C = A @ B
     size = "small" if p == _SMALL else f"threaded, {2 * p} x {p} x {p}"

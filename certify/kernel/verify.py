@@ -1,6 +1,6 @@
 """Verify a certificate file from its own bytes alone.
 
-    verify_bytes(data, fast=True, budget=DEFAULT_BUDGET) -> Verdict
+    verify_bytes(data, *, fast=True, budget=DEFAULT_BUDGET) -> Verdict
 
 Steps: size limit; UTF-8; JSON without NaN/Infinity/duplicate keys; canonical
 bytes (so the SHA-256 names exactly one statement); strict structure
@@ -76,7 +76,7 @@ class Verdict:
         return f"too costly to check: {self.too_costly}" if self.too_costly else ""
 
 
-def verify_bytes(data: bytes, fast: bool = True, budget: Budget = DEFAULT_BUDGET) -> Verdict:
+def verify_bytes(data: bytes, *, fast: bool = True, budget: Budget = DEFAULT_BUDGET) -> Verdict:
     """Re-prove the certificate stored in `data`; never raises on bad input.
     fast: try the floating-point tests first (each "yes" proved in
     docs/fast-checks.md; they are used only if kernel.fpenv finds the model);

@@ -11,14 +11,15 @@ For the box X = {W : |W_ia - c_ia| <= r} of a Statement, with teacher V:
                in [d, d_max] (docs/mathematics.md section 4);
   critical     grad F has exactly one zero W* in X (strict convexity once
                `hessian` is proved, else Krawczyk).
-Kind "saddle" (kernel.inertia): instead of `hessian`,
+Kind "saddle" (fastfloat.eigenvalue_counts, then kernel.inertia): instead of `hessian`,
   index        every H(W), W in X, has no eigenvalue in [-mu, mu] (mu =
                hessian_min_abs_eig_lower > 0) and exactly morse_index negative
                ones; and `loss` without the sign condition on loss_lower.
 
 Precision: F, grad F(c) and the pair scalars (kernel.dense.geometry) are evaluated
 at the statement's `prec` bits (near-parallel pairs lose bits in 1 - cos^2); the
-Hessian enclosure and the matrix tests need only resolve O(1) margins and run at
+Hessian enclosure (kernel.dense.hessian: floats for the fast tests, arb balls for
+the arb tests) and the matrix tests need only resolve O(1) margins and run at
 MATRIX_PREC bits.  Ball arithmetic is rigorous at any precision: a lower
 precision can only widen balls, i.e. make a test fail.
 """
@@ -116,8 +117,7 @@ def prove(statement: Statement, plan: Plan | None = None) -> list[ClaimResult]:
             W, c, r, V = _balls(statement)
             geo = geometry.Geometry(W, V)     # raises NotSmooth unless smooth on the box
         with ctx.workprec(MATRIX_PREC):
-            H = MatrixBox(lambda: hessian_enclosure(geo),
-                          lambda: hessian_enclosure(geo, Balls).to_arb_mat(), header.n * header.d)
+            H = MatrixBox(lambda: hessian_enclosure(geo), lambda: hessian_enclosure(geo, Balls).to_arb_mat())
             M = (MatrixBox.of_arb_mat(geo.extra_dimension_block())
                  if header.covers_extra_dimensions else None)
         with ctx.workprec(header.prec):
