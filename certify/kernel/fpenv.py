@@ -80,11 +80,11 @@ _SMALL = 4            # a BLAS product this small runs on the calling thread onl
 
 
 def _threaded_side() -> int:
-    """Side p (a multiple of 64, >= 128) of a p x p x p product that OpenBLAS splits
-    over all of its threads (at most os.cpu_count(); measured: it uses about
-    m n k / 2^20 threads, so p^3 >= 2^20 os.cpu_count())."""
+    """Side p (a multiple of 64, 128 <= p <= 512) of a p x p x p product that OpenBLAS
+    splits over all of its threads (at most os.cpu_count(); measured: it uses about
+    m n k / 2^20 threads, so p^3 >= 2^20 os.cpu_count(); 512 covers 128 threads)."""
     side = 128
-    while side ** 3 < (os.cpu_count() or 1) * 2 ** 20:
+    while side < 512 and side ** 3 < (os.cpu_count() or 1) * 2 ** 20:
         side += 64
     return side
 
