@@ -12,10 +12,14 @@ of real arrays X with |X - mid| <= rad entrywise.  Each operation returns an Enc
 that contains the exact result for every choice of operands in its inputs
 (Lemmas A, P, G); radii are rounded upward by `up` (Lemma U).
 
-Two decisions are made here, each ending in an exact arb comparison:
+Three decisions are made here, each ending in exact comparisons:
   positive_definite   lambda_min(X) > mu for every symmetric X in an Enc
                       (floating-point Cholesky of mid - s I, Lemma C)
+  eigenvalue_counts   #{eigenvalues of X below +mu and below -mu}, the same for every
+                      symmetric X in an Enc (Gershgorin counting on a congruence, Lemma I)
   krawczyk_contains   K(X) in the interior of X (Krawczyk's test, Lemma K)
+Each first checks the floating-point environment (kernel.fpenv, the checks of the
+calling thread) and says "no" if it is not the model.
 
 The arb tests (posdef, krawczyk, inertia) take a real matrix chosen freely:
 approximate_inverse and approximate_eigenvectors propose it from numpy.  Those
@@ -24,10 +28,10 @@ admissible; a poor one only makes a test fail), converted to arb exactly.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from flint import arb, arb_mat
+
+from . import binary64, fpenv
 
 U = 2.0 ** -52          # relative error of one rounding, any rounding mode
 ETA = 2.0 ** -1074      # absolute error of one underflowing * or /
@@ -43,14 +47,22 @@ def up(x):
 
 
 def float_above(x: arb) -> float:
-    """A binary64 number >= every point of the ball x (raises if none is finite)."""
+    """The least binary64 number >= every point of the ball x, constructed exactly from
+    the upper endpoint (kernel.binary64: integer arithmetic, no stepping through
+    floats); ArithmeticError if it is not finite."""
     top = x.upper()
-    f = float(top)
-    while math.isfinite(f) and not arb(f) >= top:
-        f = math.nextafter(f, math.inf)
-    if not math.isfinite(f):
+    if not top.is_finite():
         raise ArithmeticError("ball is not finite")
+    m, e = top.man_exp()
+    f = binary64.ceil(int(m), int(e))
+    if f == float("inf"):
+        raise ArithmeticError("ball is not finite in binary64")
     return f
+
+
+def environment_ok() -> bool:
+    """The calling thread computes in the model of the module doc (kernel.fpenv)."""
+    return fpenv.problem(threads=False) is None
 
 
 def require_finite(*arrays) -> None:
@@ -81,13 +93,6 @@ class Enc:
     def exact(cls, mid) -> "Enc":
         return cls(mid, np.zeros_like(mid))
 
-    def to_arb_mat(self) -> arb_mat:
-        """The same set as an arb_mat of a 2-D Enc: balls mid +- rad (arb rounds
-        a radius only upward, so the balls contain the Enc)."""
-        rows, cols = self.mid.shape
-        return arb_mat(rows, cols, [arb(m, r) for m, r in zip(self.mid.ravel().tolist(),
-                                                               self.rad.ravel().tolist())])
-
     def __getitem__(self, index) -> "Enc":
         return Enc(self.mid[index], self.rad[index])
 
@@ -116,26 +121,38 @@ class Enc:
 
     def __matmul__(self, other: "Enc") -> "Enc":
         """Lemma G: for A in self, B in other (inner dimension p),
-        |A B - fl(Am Bm)| <= |Am| (Br + g |Bm|) + Ar (|Bm| + Br) + 2 p ETA,  g = 2 p U >= gamma_p."""
+        |A B - fl(Am Bm)| <= |Am| (Br + g |Bm|) + Ar (|Bm| + Br) + 2 p ETA,  g = 2 p U >= gamma_p;
+        the computed g |Bm| may underflow by ETA before |Am| multiplies it, hence
+        |Am| (Br + g |Bm| + ETA) in the radius."""
         p = self.mid.shape[-1]
         if p > MAX_DEPTH:
             raise ArithmeticError("inner dimension too large for the a-priori bound")
         g = 2 * p * U
         mid = self.mid @ other.mid
         absb = np.abs(other.mid)
-        raw = np.abs(self.mid) @ (other.rad + g * absb)
+        raw = np.abs(self.mid) @ (other.rad + g * absb + ETA)
         if np.any(self.rad):          # Ar = 0 makes the last term exactly 0
             raw = raw + self.rad @ (absb + other.rad)
         return Enc(mid, up(raw))
 
+    def times_identity(self, d: int) -> "Enc":
+        """(n,) -> (n, d, d): x_i I_d for each entry (exact: products with 0 and 1)."""
+        eye = np.eye(d)
+        return Enc(self.mid[:, None, None] * eye, self.rad[:, None, None] * eye)
 
-def symmetrised(E: Enc) -> Enc:
-    """For an Enc of matrices that are all symmetric: mid made exactly symmetric
-    by copying its upper triangle, rad = max(rad, rad^T).  Still an enclosure of
-    every symmetric member (|X_ij - mid_ji| = |X_ji - mid_ji| <= rad_ji)."""
-    upper = np.triu(E.mid)
-    mid = upper + np.triu(E.mid, 1).T
-    return Enc(mid, np.maximum(E.rad, E.rad.T))
+    def assign(self, index, value: "Enc") -> None:
+        """self[index] = value, in place."""
+        self.mid[index] = value.mid
+        self.rad[index] = value.rad
+
+    def symmetrised(self) -> "Enc":
+        """Lemma S: for an Enc of matrices of which only the symmetric members matter,
+        mid made exactly symmetric by copying its upper triangle, rad = max(rad, rad^T).
+        Still an enclosure of every symmetric member
+        (|X_ij - mid_ji| = |X_ji - mid_ji| <= rad_ji); finiteness is required."""
+        require_finite(self.mid, self.rad)
+        mid = np.triu(self.mid) + np.triu(self.mid, 1).T
+        return Enc(mid, np.maximum(self.rad, self.rad.T))
 
 
 def row_sum_bounds(A) -> np.ndarray:
@@ -158,7 +175,7 @@ def positive_definite(H: Enc, mu: arb) -> bool:
     converts to arb exactly)."""
     mid = H.mid
     N = mid.shape[0]
-    if N > MAX_DEPTH // 2 or not mu > 0:
+    if N > MAX_DEPTH // 2 or not mu > 0 or not environment_ok():
         return False
     if mid.shape != (N, N) or not np.array_equal(mid, mid.T):
         return False                  # Z is symmetric only if the midpoint is
@@ -188,10 +205,61 @@ def positive_definite(H: Enc, mu: arb) -> bool:
             nu = float(np.max(row_sum_bounds(np.abs(Z.mid) + Z.rad)))
         except ArithmeticError:
             return False
-    if not math.isfinite(nu):
+    if not np.isfinite(nu):
         return False
-    lower = arb(s) - arb(nu) - arb(rho)
+    lower = binary64.to_arb(s) - binary64.to_arb(nu) - binary64.to_arb(rho)
     return bool(lower > mu)
+
+
+def gershgorin_signs(S: Enc) -> np.ndarray:
+    """For a square Enc S: +1 where row i's Gershgorin disc is proved to lie in
+    (0, inf) for every member, -1 where in (-inf, 0), 0 where neither: with
+    R_i = up(sum_{j != i} (|S.mid_ij| + S.rad_ij) + S.rad_ii) (Lemma U), every
+    member's disc [X_ii - sum_{j != i} |X_ij|, X_ii + ...] lies in
+    [S.mid_ii - R_i, S.mid_ii + R_i]; S.mid_ii > R_i and S.mid_ii < -R_i are exact
+    float comparisons."""
+    off = np.abs(S.mid) + S.rad
+    off[np.diag_indices(len(off))] = 0.0
+    R = up(row_sum_bounds(off) + np.diag(S.rad))
+    centre = np.diag(S.mid)
+    return np.where(centre > R, 1, np.where(centre < -R, -1, 0))
+
+
+def eigenvalue_counts(H: Enc, mu: arb):
+    """(p_plus, p_minus) such that every real symmetric X with |X - H.mid| <= H.rad
+    has exactly p_plus eigenvalues < mu and p_minus eigenvalues < -mu, with neither
+    +mu nor -mu an eigenvalue (requires mu > 0); None if not proved (Lemma I):
+
+      Q is ANY float matrix (LAPACK eigenvectors of H.mid; not trusted).  For
+      s = +mu and s = -mu, Enc(Q^T) @ H @ Enc(Q) - Enc(s) * (Enc(Q^T) @ Enc(Q))
+      encloses Q^T (X - s I) Q (Lemmas G, P, A), a symmetric matrix; if every
+      Gershgorin disc of the enclosure avoids 0 and p_s of them are negative,
+      then Q^T (X - s I) Q is nonsingular with p_s negative eigenvalues
+      (Gershgorin counting, kernel.inertia), hence so is X - s I (Sylvester).
+    Then X has p_plus - p_minus eigenvalues in [-mu, mu) and, if p_plus = p_minus,
+    Morse index p_plus with no eigenvalue in [-mu, mu]."""
+    N = H.mid.shape[0]
+    if N > MAX_DEPTH or H.mid.shape != (N, N) or not mu > 0 or not environment_ok():
+        return None
+    try:
+        require_finite(H.mid, H.rad)
+        with np.errstate(all="ignore"):
+            Q = np.linalg.eigh(H.mid)[1]
+        require_finite(Q)
+        Qe, QTe = Enc.exact(Q), Enc.exact(np.ascontiguousarray(Q.T))
+        B = (QTe @ H) @ Qe
+        G = QTe @ Qe
+        counts = []
+        for shift in (mu, -mu):
+            S = B - Enc.from_arbs([shift], ()) * G
+            require_finite(S.mid, S.rad)
+            signs = gershgorin_signs(S)
+            if not np.all(signs):
+                return None
+            counts.append(int(np.count_nonzero(signs < 0)))
+    except (ArithmeticError, np.linalg.LinAlgError):
+        return None
+    return tuple(counts)
 
 
 def krawczyk_contains(y: list, J: Enc, r: arb) -> bool:
@@ -203,7 +271,7 @@ def krawczyk_contains(y: list, J: Enc, r: arb) -> bool:
         sum_j |(I - C J)_ij| <= sum_j |Z_ij| + 2U |Z_ii| + (|C| (g |J.mid| 1 + J.rad 1))_i
     with P = fl(C J.mid), Z = fl(I - P), g = 2 N U (Lemma G)."""
     N = J.mid.shape[0]
-    if N > MAX_DEPTH or not r > 0:
+    if N > MAX_DEPTH or not r > 0 or not environment_ok():
         return False
     try:
         require_finite(J.mid, J.rad)
@@ -224,7 +292,7 @@ def krawczyk_contains(y: list, J: Enc, r: arb) -> bool:
     bound = up(cy + r_f * rows)
     if not np.all(np.isfinite(bound)):
         return False
-    return bool(arb(float(np.max(bound))) < r)
+    return bool(binary64.to_arb(float(np.max(bound))) < r)
 
 
 # ---------------------------------------------------------------------------

@@ -57,15 +57,25 @@ def negative_count_below(H: arb_mat, s: arb, Q: arb_mat) -> int | None:
     return signs.count(-1)
 
 
-def certified_index(H: arb_mat, mu: arb, Q: arb_mat) -> int | None:
-    """p such that every symmetric A in H has exactly p negative eigenvalues and
-    none in [-mu, mu] (requires mu > 0); None if not proved."""
+def eigenvalue_counts(H: arb_mat, mu: arb, Q: arb_mat):
+    """(p_plus, p_minus): #{eigenvalues < +mu} and #{eigenvalues < -mu}, the same for
+    every symmetric A in H, with +-mu no eigenvalue of any such A (requires mu > 0);
+    None if that could not be proved.  p_plus - p_minus eigenvalues lie in [-mu, mu)."""
     if not mu > 0:
         return None
     upper = negative_count_below(H, mu, Q)
     if upper is None:
         return None
     lower = negative_count_below(H, -mu, Q)
-    if lower is None or lower != upper:
+    if lower is None:
         return None
-    return upper
+    return upper, lower
+
+
+def certified_index(H: arb_mat, mu: arb, Q: arb_mat) -> int | None:
+    """p such that every symmetric A in H has exactly p negative eigenvalues and
+    none in [-mu, mu] (requires mu > 0); None if not proved."""
+    counts = eigenvalue_counts(H, mu, Q)
+    if counts is None or counts[0] != counts[1]:
+        return None
+    return counts[0]

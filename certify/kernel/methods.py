@@ -3,7 +3,8 @@
 Each module exposes
     NAME, KINDS          the method's name and the kinds it proves
     read(obj)            decoded JSON -> Statement (raises format.FormatError)
-    prove(statement)     -> [ClaimResult], every claim proved or refused
+    cost(statement)      -> kernel.cost.Estimate, from the header only (before any arithmetic)
+    prove(statement, plan=None) -> [ClaimResult], every claim proved, refused or too costly
     loss(statement)      a ball containing F on the box (used by producers to state claims)
 verify, the producer and the command line all look methods up here.
 """

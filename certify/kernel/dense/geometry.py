@@ -2,7 +2,7 @@
 
 The kernel's one arb definition of the mathematics of docs/mathematics.md
 (the Hessian itself is assembled from these scalars by
-fastfloat.hessian_enclosure).  The O(n d) and O(n^2) scalars are computed in
+kernel.dense.hessian).  The O(n d) and O(n^2) scalars are computed in
 arb and nothing of size (n d)^2 is:
 
     U      unit rows u_i = w_i/|w_i|;  Vh: unit teacher rows vh_j = v_j/|v_j|

@@ -11,14 +11,15 @@ For the box X = {W : |W_ia - c_ia| <= r} of a Statement, with teacher V:
                in [d, d_max] (docs/mathematics.md section 4);
   critical     grad F has exactly one zero W* in X (strict convexity once
                `hessian` is proved, else Krawczyk).
-Kind "saddle" (kernel.inertia): instead of `hessian`,
+Kind "saddle" (fastfloat.eigenvalue_counts, then kernel.inertia): instead of `hessian`,
   index        every H(W), W in X, has no eigenvalue in [-mu, mu] (mu =
                hessian_min_abs_eig_lower > 0) and exactly morse_index negative
                ones; and `loss` without the sign condition on loss_lower.
 
 Precision: F, grad F(c) and the pair scalars (kernel.dense.geometry) are evaluated
 at the statement's `prec` bits (near-parallel pairs lose bits in 1 - cos^2); the
-Hessian enclosure and the matrix tests need only resolve O(1) margins and run at
+Hessian enclosure (kernel.dense.hessian: floats for the fast tests, arb balls for
+the arb tests) and the matrix tests need only resolve O(1) margins and run at
 MATRIX_PREC bits.  Ball arithmetic is rigorous at any precision: a lower
 precision can only widen balls, i.e. make a test fail.
 """
@@ -29,10 +30,13 @@ from dataclasses import dataclass
 from flint import ctx
 
 from .. import dyadic, format
+from ..ballarray import Balls
 from ..claims import (MATRIX_PREC, ClaimResult, MatrixBox, prove_critical_point, prove_loss,
                       prove_morse_index, prove_positive_definite)
+from ..cost import Plan
 from ..format import EXTRA_CLAIM, FormatError
 from . import geometry
+from .cost import cost  # noqa: F401  (the method's cost model, kernel.methods)
 from .hessian import hessian_enclosure
 
 NAME = "dense"
@@ -100,8 +104,10 @@ def loss(statement: Statement):
         return geometry.loss(W, V)
 
 
-def prove(statement: Statement) -> list[ClaimResult]:
-    """Every claim of the statement, each proved or refused, in order."""
+def prove(statement: Statement, plan: Plan | None = None) -> list[ClaimResult]:
+    """Every claim of the statement, each proved, refused or (within `plan`, default:
+    fast tests first and every arb fallback allowed) too costly to check, in order."""
+    plan = plan or Plan.unlimited()
     header = statement.header
     claims = {key: value if type(value) is int else dyadic.to_arb(value)
               for key, value in statement.claims.items()}
@@ -111,25 +117,26 @@ def prove(statement: Statement) -> list[ClaimResult]:
             W, c, r, V = _balls(statement)
             geo = geometry.Geometry(W, V)     # raises NotSmooth unless smooth on the box
         with ctx.workprec(MATRIX_PREC):
-            H = MatrixBox(lambda: hessian_enclosure(geo))
+            H = MatrixBox(lambda: hessian_enclosure(geo), lambda: hessian_enclosure(geo, Balls).to_arb_mat())
             M = (MatrixBox.of_arb_mat(geo.extra_dimension_block())
                  if header.covers_extra_dimensions else None)
         with ctx.workprec(header.prec):
             results = [ClaimResult("smooth", True, "no zero neuron, no parallel pair on the box"),
                        prove_loss(geometry.loss(W, V), claims["loss_lower"], claims["loss_upper"],
-                                  spurious=not saddle)]
+                                  plan, spurious=not saddle)]
             grad = [g for row in geometry.gradient(c, V) for g in row]
     except geometry.NotSmooth as err:
         return [ClaimResult("smooth", False, str(err))]
     convex_mu = None
     with ctx.workprec(MATRIX_PREC):
         if saddle:
-            results.append(prove_morse_index(H, claims["hessian_min_abs_eig_lower"], claims["morse_index"]))
+            results.append(prove_morse_index(H, claims["hessian_min_abs_eig_lower"], claims["morse_index"],
+                                             plan))
         else:
-            results.append(prove_positive_definite(H, claims["hessian_min_eig_lower"], "hessian"))
+            results.append(prove_positive_definite(H, claims["hessian_min_eig_lower"], "hessian", plan))
             if results[-1].proved:
                 convex_mu = claims["hessian_min_eig_lower"]
         if M is not None:
-            results.append(prove_positive_definite(M, claims[EXTRA_CLAIM], "extra_dims"))
-        results.append(prove_critical_point(grad, r, H, convex_mu))
+            results.append(prove_positive_definite(M, claims[EXTRA_CLAIM], "extra_dims", plan))
+        results.append(prove_critical_point(grad, r, H, plan, convex_mu))
     return results

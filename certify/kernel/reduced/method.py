@@ -26,9 +26,11 @@ from flint import ctx
 
 from .. import dyadic, format
 from ..claims import ClaimResult, MatrixBox, prove_critical_point, prove_loss, prove_positive_definite
+from ..cost import Plan
 from ..format import EXTRA_CLAIM, FormatError
 from ..pair import NotSmooth
 from . import blocks as reduced
+from .cost import cost  # noqa: F401  (the method's cost model, kernel.methods)
 
 NAME = "symmetric"
 KINDS = ("local_minimum",)
@@ -75,8 +77,10 @@ def loss(statement: Statement):
                                   dict(zip(reduced.parameter_names(statement.blocks), box)))
 
 
-def prove(statement: Statement) -> list[ClaimResult]:
-    """Every claim, each proved or refused, in the order of the dense prover."""
+def prove(statement: Statement, plan: Plan | None = None) -> list[ClaimResult]:
+    """Every claim, each proved, refused or too costly to check (within `plan`), in the
+    order of the dense prover."""
+    plan = plan or Plan.unlimited()
     blocks = list(statement.blocks)
     claims = {key: dyadic.to_arb(value) for key, value in statement.claims.items()}
     with ctx.workprec(statement.header.prec):
@@ -91,13 +95,13 @@ def prove(statement: Statement) -> list[ClaimResult]:
         except NotSmooth as err:
             return [ClaimResult("smooth", False, str(err))]
         results = [ClaimResult("smooth", True, "no zero neuron, no parallel pair on the box"),
-                   prove_loss(F, claims["loss_lower"], claims["loss_upper"]),
+                   prove_loss(F, claims["loss_lower"], claims["loss_upper"], plan),
                    prove_positive_definite(MatrixBox.of_arb_mat(H), claims["hessian_min_eig_lower"],
-                                           "hessian")]
+                                           "hessian", plan)]
         if M is not None:
             results.append(prove_positive_definite(MatrixBox.of_arb_mat(M), claims[EXTRA_CLAIM],
-                                                   "extra_dims"))
+                                                   "extra_dims", plan))
         # Krawczyk for grad phi (phi is not claimed convex on the box: no Lemma E)
         y = [grad[i, 0] for i in range(grad.nrows())]
-        results.append(prove_critical_point(y, r, MatrixBox.of_arb_mat(J)))
+        results.append(prove_critical_point(y, r, MatrixBox.of_arb_mat(J), plan))
     return results
