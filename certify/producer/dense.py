@@ -7,6 +7,7 @@ pipeline after the search: refine, then producer.produce.
 from __future__ import annotations
 
 import time
+from fractions import Fraction
 
 import numpy as np
 
@@ -27,7 +28,9 @@ class DenseProblem:
 
     @staticmethod
     def floats(centre) -> np.ndarray:
-        return np.array([[float(m) * 2.0 ** e for m, e in row] for row in centre])
+        """The nearest floats of an exact centre (through Fraction: a 2040-bit mantissa
+        overflows float())."""
+        return np.array([[float(Fraction(m) * Fraction(2) ** e) for m, e in row] for row in centre])
 
     def spectra(self, centre, d_max, prec: int):
         """Float eigenvalues of the Hessian and (when d_max covers d' > d) of M at the centre."""

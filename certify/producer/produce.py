@@ -26,7 +26,8 @@ from . import ExtraDimensionsNotCertified, NotCertified
 from .claims import SINGULAR_EIG, eigen_claim, hessian_claims, loss_claims
 from .exact import format_dyadic
 
-RADIUS_STEP = 16          # bits by which the radius grows while only Krawczyk fails
+RADIUS_GROW = 16          # bits by which the radius grows while only Krawczyk fails
+RADIUS_SHRINK = 4         # ... and shrinks while Krawczyk succeeds but another claim fails
 PLACEHOLDER_LOSS = {"loss_lower": "0", "loss_upper": "0"}   # replaced before anything is proved
 
 
@@ -61,10 +62,6 @@ def certificate_object(problem, kind: str, d_max, prec: int, centre, radius: str
     return obj
 
 
-def radius_exponents(prec: int) -> range:
-    return range(-(prec - 28), 0, RADIUS_STEP)
-
-
 def propose_claims(problem, centre, d_max, prec: int) -> tuple[str, dict]:
     """(kind, Hessian and extra-dimension claims) from the float spectra at the centre."""
     hessian_eigs, extra_eigs = problem.spectra(centre, d_max, prec)
@@ -93,7 +90,10 @@ def loss_on_box(draft: dict) -> dict:
 def refusal(verdict: Verdict, kind: str) -> NotCertified:
     """The exception that says why `verdict` refused."""
     failed = [r for r in verdict.results if not r.proved]
-    reason = verdict.error or "; ".join(f"{r.claim}: {r.detail}" for r in failed)
+    reason = verdict.error or verdict.too_costly or "; ".join(f"{r.claim}: {r.detail}" for r in failed)
+    if verdict.status == "too costly":
+        return NotCertified(f"the certificate would be too costly to check with the verifier's "
+                            f"default limits: {reason}")
     names = {r.claim for r in failed}
     if names - {"critical"} == {"extra_dims"}:
         return ExtraDimensionsNotCertified(reason)
@@ -107,7 +107,9 @@ def certify(problem, centre, prec: int, d_max=None, info: dict | None = None) ->
     accepted by verify_bytes, or NotCertified with the reason."""
     t0 = time.perf_counter()
     kind, claims = propose_claims(problem, centre, d_max, prec)
-    for radius_exp in radius_exponents(prec):
+    radius_exp, tried = -(prec - 28), set()
+    while True:
+        tried.add(radius_exp)
         radius = format_dyadic(1, radius_exp)
         draft = problem.to_object(centre, radius, kind, {**claims, **PLACEHOLDER_LOSS}, d_max, prec, info)
         obj = {**draft, "claims": {**claims, **loss_on_box(draft)}}
@@ -115,9 +117,18 @@ def certify(problem, centre, prec: int, d_max=None, info: dict | None = None) ->
         verdict = verify_bytes(data)
         if verdict.accepted:
             return Outcome(obj, data, verdict, {"prove": time.perf_counter() - t0})
-        if verdict.error or [r.claim for r in verdict.results if not r.proved] != ["critical"]:
+        failed = {r.claim for r in verdict.results if not r.proved}
+        if verdict.status != "refused":
             raise refusal(verdict, kind)
-    raise NotCertified("Krawczyk failed for every radius tried")
+        if failed == {"critical"}:
+            radius_exp += RADIUS_GROW
+            if radius_exp >= 0 or radius_exp in tried:
+                raise NotCertified("Krawczyk failed for every radius tried")
+        elif ("critical" not in failed and radius_exp - RADIUS_SHRINK >= -(prec - 8)
+              and radius_exp - RADIUS_SHRINK not in tried):
+            radius_exp -= RADIUS_SHRINK
+        else:
+            raise refusal(verdict, kind)
 
 
 def certify_for_all_d(problem, centre, prec: int, info: dict | None = None) -> tuple[Outcome, str | None]:

@@ -13,10 +13,11 @@ import time
 
 import numpy as np
 from flint import arb, ctx
+from mpmath import fp
 
 from ..kernel.reduced import blocks as kernel_blocks
 from ..kernel.reduced import method as kernel_reduced
-from . import NotCertified, produce, refine
+from . import NotCertified, mp_objective, produce, refine
 from .exact import format_dyadic
 
 MAX_BLOCKS = kernel_reduced.MAX_BLOCKS
@@ -24,7 +25,7 @@ MAX_K = kernel_reduced.MAX_K
 
 
 def parameter_names(blocks) -> list:
-    return kernel_blocks.parameter_names(list(blocks))
+    return mp_objective.parameter_names(list(blocks))
 
 
 # ---------------------------------------------------------------------------
@@ -103,18 +104,17 @@ def mid_matrix(A) -> np.ndarray:
 
 
 def float_jet(blocks, theta):
-    """(phi, grad phi, Hess phi) at theta as floats (53-bit arb jets of the kernel's
-    closed form, used here only to propose)."""
-    blocks = list(blocks)
-    with ctx.workprec(53):
-        point = [arb(float(x)) for x in theta]
-        jet = kernel_blocks.block_loss(blocks, kernel_blocks.jets(blocks, point))
-    return float(jet.v.mid()), mid_matrix(jet.g)[:, 0], mid_matrix(jet.h)
+    """(phi, grad phi, Hess phi) at theta as floats: the producer's closed form
+    (producer.mp_objective.phi_jet) over mpmath.fp."""
+    jet = mp_objective.phi_jet(list(blocks), [float(x) for x in theta], ctx=fp)
+    return jet.v, np.array(jet.g), np.array(jet.hessian())
 
 
 def reduced_spectrum(blocks, theta, prec: int = 53, extra: bool = False):
     """Float eigenvalues of the matrix whose spectrum is the full Hessian's (or of the
-    reduced d > k block M when extra), at the exact point theta (arbs or floats)."""
+    reduced d > k block M when extra), at the exact point theta (arbs or floats): the
+    kernel's reduced matrices (docs/symmetric.md section 4) evaluated at a point, used
+    here only to propose claims."""
     blocks = list(blocks)
     with ctx.workprec(prec):
         point = [x if isinstance(x, arb) else arb(float(x)) for x in theta]
