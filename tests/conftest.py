@@ -3,12 +3,10 @@ are in helpers.py; the independent computations are in the oracle package."""
 from __future__ import annotations
 
 import copy
-import json
 
-import numpy as np
 import pytest
 
-from helpers import K6, POINT_DATA, SYM_DIR, load
+from helpers import K6, SYM_DIR, load, read_point
 
 
 @pytest.fixture(scope="session")
@@ -36,14 +34,6 @@ def sym100_object() -> dict:
 def sym100(sym100_object) -> dict:
     """The committed k = 100 symmetric certificate, as a fresh object."""
     return copy.deepcopy(sym100_object)
-
-
-def read_point(name: str):
-    """(W, V) of a candidate in tests/data/point (teacher: first k rows of I_d)."""
-    from certify.producer.objective import identity_teacher
-    obj = json.loads((POINT_DATA / name).read_text())
-    W = np.array(obj["W"], dtype=float)
-    return W, identity_teacher(obj["k"], W.shape[1])
 
 
 @pytest.fixture(scope="session")

@@ -67,6 +67,14 @@ def larger_certificate() -> Path | None:
     return min(others)[1] if others else None
 
 
+def read_point(name: str):
+    """(W, V) of a candidate in tests/data/point (teacher: first k rows of I_d)."""
+    from certify.producer.objective import identity_teacher
+    obj = json.loads((POINT_DATA / name).read_text())
+    W = np.array(obj["W"], dtype=float)
+    return W, identity_teacher(obj["k"], W.shape[1])
+
+
 def get_path(obj, path):
     """obj[path[0]][path[1]]..."""
     for key in path:
@@ -150,3 +158,35 @@ def exact_centre(W) -> list:
             num, den = float(x).as_integer_ratio()
             out[-1].append((num, -(den.bit_length() - 1)))
     return out
+
+
+# ---------------------------------------------------------------------------
+# test points for the formulas
+# ---------------------------------------------------------------------------
+def random_student(rng, n, d, scale=0.8):
+    """Generic point: rows Gaussian, no two rows (or a row and e_j) parallel."""
+    return scale * rng.normal(size=(n, d))
+
+
+def near_teacher(rng, n, k, d, eps=0.15):
+    """Point near the global minimum (small angles to the teacher rows)."""
+    W = rng.normal(scale=eps, size=(n, d))
+    W[: min(n, k), :] += np.eye(k, d)[: min(n, k)]
+    return W
+
+
+def sample_points(seed, n, k, d):
+    """A generic point, one near the teacher, one with two rows at a small angle."""
+    rng = np.random.default_rng(seed)
+    pts = [random_student(rng, n, d), near_teacher(rng, n, k, d)]
+    W = random_student(rng, n, d)
+    if n >= 2:
+        W[1] = 1.3 * W[0] + 0.05 * np.linalg.norm(W[0]) * rng.normal(size=d) / np.sqrt(d)
+    pts.append(W)
+    return pts
+
+
+def dyadic_point(seed, n, d):
+    """A point with entries k/64: exact in binary (floats, arb, Fractions)."""
+    rng = np.random.default_rng(seed)
+    return np.round(rng.normal(size=(n, d)) * 64) / 64

@@ -34,9 +34,9 @@ def _f(u, v, nu, nv):
     return nu * nv * (mpmath.sin(t) + (mpmath.pi - t) * c) / (2 * mpmath.pi)
 
 
-def mp_loss(W, V) -> mpmath.mpf:
+def mp_loss(W, V, dps: int = DPS) -> mpmath.mpf:
     """F(W) for exact (Fraction) W and V; raises ZeroDivisionError at a zero neuron."""
-    with mpmath.workdps(DPS):
+    with mpmath.workdps(dps):
         W = [[mp(x) for x in row] for row in W]
         V = [[mp(x) for x in row] for row in V]
         nw = [mpmath.sqrt(sum(x * x for x in u)) for u in W]
@@ -55,9 +55,9 @@ def mp_loss(W, V) -> mpmath.mpf:
         return +total
 
 
-def mp_gradient(W, V) -> list:
+def mp_gradient(W, V, dps: int = DPS) -> list:
     """grad F as a flat list (row-major) of mpf, for exact W and V."""
-    with mpmath.workdps(DPS):
+    with mpmath.workdps(dps):
         W = [[mp(x) for x in row] for row in W]
         V = [[mp(x) for x in row] for row in V]
         out = []

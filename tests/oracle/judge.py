@@ -89,7 +89,7 @@ def _judge(ref: Reference, obj: dict) -> tuple[str, str]:
     if problem:
         return "false", f"malformed: {problem}"
     if obj["kind"] != "local_minimum":
-        return "undecided", "saddle statements are judged in tests/test_saddles.py"
+        return "undecided", "saddle statements are judged in tests/test_refuse_false_claims.py"
     same_shape = all(obj[key] == ref.obj[key] for key in ("k", "n", "d"))
     V = [[frac(x) for x in row] for row in obj["teacher"]]
     c = [[frac(x) for x in row] for row in obj["box"]["centre"]]
