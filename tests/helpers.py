@@ -4,12 +4,17 @@ conftest.py; everything that DECIDES what is true is in the oracle package."""
 from __future__ import annotations
 
 import json
+import math
 import os
+import random
 import subprocess
 import sys
+from fractions import Fraction
 from pathlib import Path
 
+import mpmath
 import numpy as np
+from flint import arb, arb_mat
 
 from certify.kernel.format import canonical_bytes
 from certify.kernel.verify import verify_bytes
@@ -190,3 +195,59 @@ def dyadic_point(seed, n, d):
     """A point with entries k/64: exact in binary (floats, arb, Fractions)."""
     rng = np.random.default_rng(seed)
     return np.round(rng.normal(size=(n, d)) * 64) / 64
+
+
+def pair_cases() -> list:
+    """Pairs (u, v): random ones in d = 2, 3, 5 and ones at chosen angles from 1e-3 to pi - 1e-3."""
+    rng = np.random.default_rng(11)
+    cases = [(rng.normal(size=d), rng.normal(size=d)) for d in (2, 3, 5) for _ in range(3)]
+    for d, t in [(2, 1e-3), (3, 1e-2), (4, 0.3), (3, 1.7), (4, 2.6), (3, math.pi - 1e-2),
+                 (2, math.pi - 1e-3), (5, math.pi / 2)]:
+        a, b = np.linalg.qr(rng.normal(size=(d, 2)))[0].T
+        cases.append((1.7 * a, 0.6 * (math.cos(t) * a + math.sin(t) * b)))
+    return cases
+
+
+# ---------------------------------------------------------------------------
+# balls and interval matrices
+# ---------------------------------------------------------------------------
+def exact_arb(q) -> arb:
+    """A dyadic rational as an exact arb (radius 0); any other rational as a tight ball."""
+    q = Fraction(q)
+    if q.denominator & (q.denominator - 1) == 0:
+        return arb((q.numerator, -(q.denominator.bit_length() - 1)))
+    return arb(q.numerator) / q.denominator
+
+
+def ball_contains(ball: arb, value) -> bool:
+    """The ball contains the mpmath number `value` (computed by the caller at 60 digits or
+    more: far below every radius the tests compare with)."""
+    with mpmath.workdps(80):
+        mid = mpmath.mpf(ball.mid().str(75, radius=False))
+        rad = mpmath.mpf(ball.rad().str(20, radius=False))
+        return abs(mid - value) <= rad * (1 + mpmath.mpf(10) ** -15) + mpmath.mpf(10) ** -60
+
+
+def symmetric_with_spectrum(rng, eigenvalues) -> list:
+    """A symmetric matrix of Fractions (exact floats) with eigenvalues close to the given ones."""
+    N = len(eigenvalues)
+    Q, _ = np.linalg.qr(rng.normal(size=(N, N)))
+    A = Q @ np.diag(eigenvalues) @ Q.T
+    A = np.triu(A) + np.triu(A, 1).T                  # exactly symmetric floats
+    return [[Fraction(float(x)) for x in row] for row in A]
+
+
+def interval_matrix(A, rad) -> arb_mat:
+    """Balls of radius rad (a dyadic) around the exact entries of A."""
+    N = len(A)
+    return arb_mat(N, N, [exact_arb(A[i][j]) + arb(0, exact_arb(rad)) for i in range(N) for j in range(N)])
+
+
+def interval_cases(seed: int, rad_exp, count: int, max_n: int):
+    """(rng, prng, N, rad) for `count` random interval-matrix cases: numpy and stdlib
+    generators (seeded), a size N in 1..max_n - 1, entry radius 2^rad_exp (0 if None)."""
+    rng = np.random.default_rng(seed + (rad_exp or 0))
+    prng = random.Random(seed)
+    rad = Fraction(0) if rad_exp is None else Fraction(1, 2 ** -rad_exp)
+    for _ in range(count):
+        yield rng, prng, int(rng.integers(1, max_n)), rad

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-import numpy as np
-import pytest
 from flint import arb, arb_mat, ctx
 
 from certify.kernel import claims as prove

@@ -14,7 +14,7 @@ from fractions import Fraction
 import mpmath
 import numpy as np
 import pytest
-from flint import arb, arb_mat, ctx
+from flint import arb, ctx
 
 from certify.kernel.dense import geometry
 from certify.kernel.dense.hessian import hessian_enclosure
@@ -22,10 +22,10 @@ from certify.kernel.dense.method import require_orthonormal
 from certify.kernel.format import FormatError
 from certify.kernel.pair import NotSmooth
 from certify.producer import objective as obj
-from helpers import K6, dyadic_point, load, random_student, sample_points
+from helpers import K6, ball_contains, dyadic_point, exact_arb, load, random_student, sample_points
 from oracle import balls
-from oracle.formulas import mp, mp_gradient, mp_loss
-from oracle.numbers import dyadic, frac, to_fractions
+from oracle.formulas import mp_gradient, mp_loss
+from oracle.numbers import dyadic, to_fractions
 from oracle.symbolic import loss_jet
 
 SEED = 7_000_003
@@ -85,17 +85,6 @@ def check_close(arb_rows, ref, rel, what):
             assert err <= rel * scale + float(x.rad()), (what, i, j, x, ref[i, j])
 
 
-def exact_arb(q: Fraction) -> arb:
-    return arb((q.numerator, -(q.denominator.bit_length() - 1)))
-
-
-def contains(ball, exact, slack=mpmath.mpf("1e-70")):
-    with mpmath.workdps(80):
-        m = mpmath.mpf(ball.mid().str(75, radius=False))
-        r = mpmath.mpf(ball.rad().str(20, radius=False))
-        return abs(m - exact) <= r * (1 + mpmath.mpf("1e-15")) + slack
-
-
 # ---------------------------------------------------------------------------
 # for every W in the balls: F, grad F, M contain the exact values
 # ---------------------------------------------------------------------------
@@ -119,10 +108,10 @@ def test_loss_and_gradient_on_balls_contain_the_exact_values_at_points_of_the_ba
         P = [[Fraction(float(x)) + rng.choice([-1, 1, 0, Fraction(rng.randrange(-64, 65), 64)]) * r
               for x in row] for row in W0]
         with mpmath.workdps(60):
-            assert contains(F, mp_loss(P, V))
+            assert ball_contains(F, mp_loss(P, V))
             g = mp_gradient(P, V)
             for i, a in itertools.product(range(n), range(d)):
-                assert contains(G[i][a], g[i * d + a]), (i, a)
+                assert ball_contains(G[i][a], g[i * d + a]), (i, a)
         # M at the point, from the pair-by-pair oracle at 300 bits (a tight ball)
         with ctx.workprec(300):
             Mp = balls.extra_dimension_block([[exact_arb(x) for x in row] for row in P], Va)
@@ -275,11 +264,11 @@ def test_arb_formulas_contain_exact_sympy_values(impl, n, k, d):
                 Fa = impl.loss(to_arb(W), V)
                 Ga = impl.gradient(to_arb(W), V)
                 Ha = impl.hessian(to_arb(W), V)
-            assert contains(Fa, F), (prec, Fa, F)
+            assert ball_contains(Fa, F), (prec, Fa, F)
             for i, a in itertools.product(range(n), range(d)):
-                assert contains(Ga[i][a], g[i * d + a]), (prec, i, a)
+                assert ball_contains(Ga[i][a], g[i * d + a]), (prec, i, a)
             for p, q in itertools.product(range(n * d), repeat=2):
-                assert contains(Ha[p, q], h[p][q]), (prec, p, q, Ha[p, q], h[p][q])
+                assert ball_contains(Ha[p, q], h[p][q]), (prec, p, q, Ha[p, q], h[p][q])
 
 
 @IMPLEMENTATIONS

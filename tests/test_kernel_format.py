@@ -15,6 +15,7 @@ from certify.kernel import format as fmt
 from certify.kernel import methods
 from certify.kernel.dense import method as dense_method
 from certify.kernel.reduced import method as reduced_method
+from helpers import exact_arb
 from oracle.numbers import dyadic, frac
 
 SEED = 4_000_037
@@ -152,11 +153,6 @@ def test_read_claims_exact_key_set_and_integer_claims():
 # ---------------------------------------------------------------------------
 # the box: for every point x of X, x is in the balls; centre and radius exact
 # ---------------------------------------------------------------------------
-def exact_arb(q: Fraction) -> arb:
-    """A dyadic rational as an exact arb (radius 0)."""
-    return arb((q.numerator, -(q.denominator.bit_length() - 1)))
-
-
 @pytest.mark.parametrize("prec", [64, 128, 300])
 def test_box_balls_enclose_every_point_of_the_box(prec):
     rng = random.Random(SEED + prec)

@@ -5,7 +5,6 @@ negative eigenvalues and none in [-mu, mu].  The truth is counted exactly
 at extreme and random symmetric members; Q is never trusted."""
 from __future__ import annotations
 
-import random
 from fractions import Fraction
 
 import numpy as np
@@ -14,26 +13,10 @@ from flint import arb, arb_mat, ctx
 
 from certify.kernel import inertia
 from certify.kernel.fastfloat import approximate_eigenvectors
+from helpers import exact_arb, interval_cases, interval_matrix, symmetric_with_spectrum
 from oracle.linalg import count_below, inertia as exact_inertia
 
 SEED = 7_700_013
-
-
-def exact_arb(q: Fraction) -> arb:
-    return arb((q.numerator, -(q.denominator.bit_length() - 1)))
-
-
-def symmetric_with_spectrum(rng, eigenvalues) -> list:
-    N = len(eigenvalues)
-    Q, _ = np.linalg.qr(rng.normal(size=(N, N)))
-    A = Q @ np.diag(eigenvalues) @ Q.T
-    A = np.triu(A) + np.triu(A, 1).T
-    return [[Fraction(float(x)) for x in row] for row in A]
-
-
-def interval(A, rad: Fraction) -> arb_mat:
-    N = len(A)
-    return arb_mat(N, N, [exact_arb(A[i][j]) + arb(0, exact_arb(rad)) for i in range(N) for j in range(N)])
 
 
 def symmetric_members(A, rad, prng, count=4):
@@ -59,20 +42,16 @@ def truth_holds(X, mu, p) -> bool:
 
 @pytest.mark.parametrize("rad_exp", [None, -30, -10])
 def test_certified_index_is_the_exact_index_of_every_member(rad_exp):
-    rng = np.random.default_rng(SEED + (rad_exp or 0))
-    prng = random.Random(SEED)
     answered = 0
-    for _ in range(40):
-        N = int(rng.integers(1, 6))
-        mu = Fraction(1, 2 ** 6)
-        rad = Fraction(0) if rad_exp is None else Fraction(1, 2 ** -rad_exp)
+    mu = Fraction(1, 2 ** 6)
+    for rng, prng, N, rad in interval_cases(SEED, rad_exp, 40, 6):
         p = int(rng.integers(0, N + 1))
         # |eigenvalues| near mu + N rad on purpose (some answers must be refused)
         gap = float(mu + N * rad) + float(prng.choice([-1e-3, -1e-9, 1e-9, 1e-3, 0.3]))
         eig = np.concatenate([-rng.uniform(gap, 2, size=p), rng.uniform(gap, 2, size=N - p)])
         eig[rng.integers(N)] = np.sign(eig[0]) * gap if p else gap
         A = symmetric_with_spectrum(rng, eig)
-        H = interval(A, rad)
+        H = interval_matrix(A, rad)
         with ctx.workprec(53):
             got = inertia.certified_index(H, exact_arb(mu), approximate_eigenvectors(H))
         if got is not None:
@@ -88,7 +67,7 @@ def test_counts_below_a_shift_are_exact():
     for _ in range(40):
         N = int(rng.integers(1, 6))
         A = symmetric_with_spectrum(rng, rng.uniform(-2, 2, size=N))
-        H = interval(A, Fraction(0))
+        H = interval_matrix(A, Fraction(0))
         s = Fraction(float(rng.uniform(-1, 1)))
         with ctx.workprec(53):
             got = inertia.negative_count_below(H, exact_arb(s), approximate_eigenvectors(H))
@@ -150,5 +129,5 @@ def test_a_poor_congruence_never_gives_a_wrong_index(kind):
                                                           rng.uniform(0.1, 2, size=N - p)]))
         M = {"identity": np.eye(N), "random": rng.normal(size=(N, N)), "zero": np.zeros((N, N))}[kind]
         with ctx.workprec(53):
-            got = inertia.certified_index(interval(A, Fraction(0)), arb(2) ** -8, arb_mat(N, N, M.ravel().tolist()))
+            got = inertia.certified_index(interval_matrix(A, Fraction(0)), arb(2) ** -8, arb_mat(N, N, M.ravel().tolist()))
         assert got in (None, exact_inertia(A)[0])

@@ -15,18 +15,11 @@ from flint import arb, arb_mat, ctx
 
 from certify.kernel import krawczyk
 from certify.kernel.fastfloat import approximate_inverse
+from helpers import exact_arb
 from oracle.linalg import solve
 
 SEED = 5_550_001
 OFFSETS = [0, Fraction(1, 2), Fraction(99, 100), 1, Fraction(101, 100), 2]   # |c - x*| / r
-
-
-def exact_arb(q: Fraction) -> arb:
-    """An exact arb of a dyadic rational, or a tight ball around any rational."""
-    q = Fraction(q)
-    if q.denominator & (q.denominator - 1) == 0:
-        return arb((q.numerator, -(q.denominator.bit_length() - 1)))
-    return arb(q.numerator) / q.denominator
 
 
 def random_system(rng, N):

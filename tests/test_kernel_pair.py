@@ -9,27 +9,14 @@ import random
 from fractions import Fraction
 
 import mpmath
-import numpy as np
 import pytest
 from flint import arb, ctx
 
 from certify.kernel.pair import NotSmooth, f, sin_angle
+from helpers import ball_contains, exact_arb, pair_cases
 from oracle.formulas import f_by_quadrature, mp
 
 SEED = 8_100_001
-
-
-def exact_arb(q: Fraction) -> arb:
-    return arb((q.numerator, -(q.denominator.bit_length() - 1)))
-
-
-def contains(ball: arb, value: mpmath.mpf) -> bool:
-    """ball contains the mpmath number (computed at 60 digits by the caller: far below
-    every radius here)."""
-    with mpmath.workdps(80):
-        mid = mpmath.mpf(ball.mid().str(70, radius=False))
-        rad = mpmath.mpf(ball.rad().str(20, radius=False))
-        return abs(mid - value) <= rad * (1 + mpmath.mpf(10) ** -15) + mpmath.mpf(10) ** -60
 
 
 def points_of(centre: Fraction, radius: Fraction, rng) -> list:
@@ -54,7 +41,7 @@ def test_sin_angle_encloses_sine_and_angle_of_every_cosine_in_the_ball(prec):
         for c in points_of(c0, r, rng):
             with mpmath.workdps(60):
                 cm = mp(c)
-                assert contains(s, mpmath.sqrt(1 - cm * cm)) and contains(t, mpmath.acos(cm)), c
+                assert ball_contains(s, mpmath.sqrt(1 - cm * cm)) and ball_contains(t, mpmath.acos(cm)), c
 
 
 @pytest.mark.parametrize("c", [arb(1), arb(-1), arb(1) + arb(0, 2.0 ** -60), arb(-1) + arb(0, 2.0 ** -60),
@@ -87,23 +74,13 @@ def test_f_contains_the_exact_value_at_every_point_of_the_balls(prec):
                        for x in centres)
             with mpmath.workdps(60):
                 exact = (mp(r) + (mpmath.pi - mp(t)) * mp(q)) / (2 * mpmath.pi)
-                assert contains(F, exact)
-
-
-def _pair_cases():
-    rng = np.random.default_rng(11)
-    cases = [(rng.normal(size=d), rng.normal(size=d)) for d in (2, 3, 5) for _ in range(3)]
-    for d, t in [(2, 1e-3), (3, 1e-2), (4, 0.3), (3, 1.7), (4, 2.6), (3, math.pi - 1e-2),
-                 (2, math.pi - 1e-3), (5, math.pi / 2)]:
-        a, b = np.linalg.qr(rng.normal(size=(d, 2)))[0].T
-        cases.append((1.7 * a, 0.6 * (math.cos(t) * a + math.sin(t) * b)))
-    return cases
+                assert ball_contains(F, exact)
 
 
 def test_pair_function_contains_the_gaussian_expectation():
     """E[relu(u.x) relu(v.x)] by quadrature (no angle formula) lies in the ball of
     f(|u||v| sin t, u.v, t) computed from the pair's arb geometry (the kernel's way)."""
-    for u, v in _pair_cases():
+    for u, v in pair_cases():
         with ctx.workprec(128):
             ua, va = [arb(float(x)) for x in u], [arb(float(x)) for x in v]
             nu = sum((x * x for x in ua), arb(0)).sqrt()
@@ -120,5 +97,5 @@ def test_f_of_orthogonal_unit_vectors_is_one_over_two_pi():
     with ctx.workprec(128):
         F = f(arb(1), arb(0), arb.pi() / 2)
     with mpmath.workdps(60):
-        assert contains(F, 1 / (2 * mpmath.pi))
+        assert ball_contains(F, 1 / (2 * mpmath.pi))
     assert abs(float(f_by_quadrature([1, 0, 0], [0, 1, 0])) - 1 / (2 * math.pi)) < 1e-15

@@ -14,27 +14,10 @@ from flint import arb, arb_mat, ctx
 
 from certify.kernel import posdef
 from certify.kernel.fastfloat import approximate_eigenvectors
+from helpers import exact_arb, interval_cases, interval_matrix, symmetric_with_spectrum
 from oracle.linalg import is_positive_definite
 
 SEED = 6_600_011
-
-
-def exact_arb(q: Fraction) -> arb:
-    return arb((q.numerator, -(q.denominator.bit_length() - 1)))
-
-
-def symmetric_with_spectrum(rng, eigenvalues) -> list:
-    """A symmetric DYADIC matrix (floats) with eigenvalues close to the given ones."""
-    N = len(eigenvalues)
-    Q, _ = np.linalg.qr(rng.normal(size=(N, N)))
-    A = Q @ np.diag(eigenvalues) @ Q.T
-    A = np.triu(A) + np.triu(A, 1).T                  # exactly symmetric floats
-    return [[Fraction(float(x)) for x in row] for row in A]
-
-
-def interval(A, rad: Fraction) -> arb_mat:
-    N = len(A)
-    return arb_mat(N, N, [exact_arb(A[i][j]) + arb(0, exact_arb(rad)) for i in range(N) for j in range(N)])
 
 
 def members(A, rad: Fraction, rng, count=6):
@@ -52,18 +35,14 @@ def members(A, rad: Fraction, rng, count=6):
 
 @pytest.mark.parametrize("rad_exp", [None, -40, -12])
 def test_yes_means_every_member_has_lambda_min_above_mu(rad_exp):
-    rng = np.random.default_rng(SEED + (rad_exp or 0))
-    prng = random.Random(SEED)
     yes = 0
-    for _ in range(60):
-        N = int(rng.integers(1, 7))
-        mu = Fraction(1, 2 ** 10)
-        rad = Fraction(0) if rad_exp is None else Fraction(1, 2 ** -rad_exp)
+    mu = Fraction(1, 2 ** 10)
+    for rng, prng, N, rad in interval_cases(SEED, rad_exp, 60, 7):
         # lambda_min of the midpoint placed near mu + N rad: borderline on purpose
         delta = float(prng.choice([-1e-3, -1e-9, 0.0, 1e-9, 1e-3, 0.5]))
         eig = np.concatenate([[float(mu + N * rad) + delta], rng.uniform(0.5, 2.0, size=N - 1)])
         A = symmetric_with_spectrum(rng, eig)
-        H = interval(A, rad)
+        H = interval_matrix(A, rad)
         with ctx.workprec(53):
             proved = posdef.min_eigenvalue_exceeds(H, exact_arb(mu), approximate_eigenvectors(H))
         if proved:
@@ -84,7 +63,7 @@ def test_a_poor_congruence_can_only_make_the_test_fail(kind):
         M = {"identity": np.eye(N), "random": rng.normal(size=(N, N)), "zero": np.zeros((N, N)),
              "permutation": np.eye(N)[rng.permutation(N)]}[kind]
         with ctx.workprec(53):
-            assert not posdef.min_eigenvalue_exceeds(interval(A, Fraction(0)), arb(2) ** -30,
+            assert not posdef.min_eigenvalue_exceeds(interval_matrix(A, Fraction(0)), arb(2) ** -30,
                                                      arb_mat(N, N, M.ravel().tolist()))
 
 
@@ -119,7 +98,7 @@ def test_shifted_subtracts_mu_on_the_diagonal_only():
 def test_exact_boundary_lambda_min_equal_mu_is_refused():
     """diag(mu, 1): lambda_min = mu exactly is not > mu."""
     mu = Fraction(1, 8)
-    H = interval([[mu, 0], [0, Fraction(1)]], Fraction(0))
+    H = interval_matrix([[mu, 0], [0, Fraction(1)]], Fraction(0))
     eye = arb_mat([[1, 0], [0, 1]])
     with ctx.workprec(53):
         assert not posdef.min_eigenvalue_exceeds(H, exact_arb(mu), eye)

@@ -26,8 +26,8 @@ from certify.kernel.reduced import blocks as kb
 from certify.kernel.reduced.jets import Jet
 from certify.producer import objective, search
 from certify.producer.reduced import embed, orbit_matrices
-from helpers import arb_mid
-from oracle.formulas import mp, mp_gradient, mp_loss
+from helpers import arb_mid, ball_contains, exact_arb
+from oracle.formulas import mp_gradient, mp_loss
 from oracle.orbits import fixed_basis, isotypic_decomposition, pair_orbits
 from oracle.symbolic import f_of_P_q_jet
 
@@ -55,17 +55,6 @@ def reduced_spectrum(blocks, theta) -> np.ndarray:
 def reduced_M_spectrum(blocks, theta) -> np.ndarray:
     with ctx.workprec(128):
         return np.linalg.eigvalsh(arb_mid(kb.reduced_extra_block(list(blocks), [arb(float(x)) for x in theta])))
-
-
-def exact_arb(q: Fraction) -> arb:
-    return arb((q.numerator, -(q.denominator.bit_length() - 1)))
-
-
-def contains(ball, exact):
-    with mpmath.workdps(80):
-        m = mpmath.mpf(ball.mid().str(75, radius=False))
-        r = mpmath.mpf(ball.rad().str(20, radius=False))
-        return abs(m - exact) <= r * (1 + mpmath.mpf("1e-15")) + mpmath.mpf("1e-60")
 
 
 # ---------------------------------------------------------------------------
@@ -135,10 +124,10 @@ def test_phi_on_balls_contains_the_dense_loss_at_points_of_the_balls(blocks):
         with mpmath.workdps(60):
             F = mp_loss(W, V)
             g = mp_gradient(W, V)
-            assert contains(phi, F) and contains(jet.v, F)
+            assert ball_contains(phi, F) and ball_contains(jet.v, F)
             for o in range(len(names)):
                 dphi = sum(g[i * k + j] for i in range(k) for j in range(k) if E[o][i][j])
-                assert contains(jet.g[o, 0], dphi), names[o]
+                assert ball_contains(jet.g[o, 0], dphi), names[o]
 
 
 @pytest.mark.parametrize("blocks", STRUCTURES + [pytest.param((1, 2, 3, 4), marks=SLOW)], ids=str)
@@ -278,7 +267,8 @@ def test_reduced_hessian_is_the_restriction_to_fix_K(blocks):
     assert max(np.min(np.abs(red_M - x)) for x in dense_M) < 1e-9 and abs(red_M[0] - dense_M[0]) < 1e-9
 
 
-@pytest.mark.parametrize("blocks", [(1, 19), (2, 18), (3, 17), (4, 16), (1, 1, 18), pytest.param((2, 3, 15), marks=SLOW),
+@pytest.mark.parametrize("blocks", [(1, 19), (1, 1, 18), pytest.param((2, 18), marks=SLOW), pytest.param((3, 17), marks=SLOW),
+                                    pytest.param((4, 16), marks=SLOW), pytest.param((2, 3, 15), marks=SLOW),
                                     pytest.param((1, 29), marks=SLOW), pytest.param((3, 4, 23), marks=SLOW)],
                          ids=str)
 def test_smallest_eigenvalues_match_dense_at_larger_k(blocks):
@@ -328,7 +318,7 @@ def test_counts_are_exact_at_the_format_limit():
     assert values[0].contains(values[1]) and values[1].rad() < values[0].rad()
 
 
-@pytest.mark.parametrize("blocks", [(1, 5), (3, 3), (2, 2, 2), (1, 1, 5), (2, 8), (1, 19), (3, 17),
+@pytest.mark.parametrize("blocks", [(1, 5), (3, 3), (2, 2, 2), (1, 1, 5), (2, 8), (1, 19), pytest.param((3, 17), marks=SLOW),
                                     pytest.param((1, 29), marks=SLOW), pytest.param((2, 3, 25), marks=SLOW)],
                          ids=str)
 def test_proved_eigenvalue_bounds_bracket_the_dense_ones(blocks):

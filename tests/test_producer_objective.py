@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from certify.producer import objective as obj
-from helpers import dyadic_point, near_teacher, random_student, sample_points
+from helpers import dyadic_point, pair_cases, random_student, sample_points
 from oracle.formulas import f_by_quadrature, loss_by_quadrature_2d, pair_f_by_quadrature_norms
 from oracle.symbolic import loss_jet
 
@@ -51,22 +51,9 @@ def fd_hessian(W, V, h=1e-5):
 # --------------------------------------------------------------------------
 # 1. f and F against the Gaussian expectation
 # --------------------------------------------------------------------------
-def _pair_cases():
-    rng = np.random.default_rng(11)
-    cases = []
-    for d in (2, 3, 5):
-        for _ in range(3):
-            cases.append((rng.normal(size=d), rng.normal(size=d)))
-    for d, t in [(2, 1e-3), (3, 1e-2), (4, 0.3), (3, 1.7), (4, 2.6), (3, math.pi - 1e-2),
-                 (2, math.pi - 1e-3), (5, math.pi / 2)]:
-        a, b = np.linalg.qr(rng.normal(size=(d, 2)))[0].T
-        cases.append((1.7 * a, 0.6 * (math.cos(t) * a + math.sin(t) * b)))
-    return cases
-
-
 def test_f_matches_quadrature():
     worst = 0.0
-    for u, v in _pair_cases():
+    for u, v in pair_cases():
         exact = f_by_quadrature(u, v)
         got = obj.pair_f(u[None, :], v[None, :])[0, 0]
         scale = np.linalg.norm(u) * np.linalg.norm(v)

@@ -5,7 +5,6 @@ general block structures, and points given densely with their symmetry hidden.""
 from __future__ import annotations
 
 import copy
-import json
 from fractions import Fraction
 
 import numpy as np

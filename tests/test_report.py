@@ -117,6 +117,7 @@ def test_report_leaves_out_refused_certificates(tmp_path, capsys):
     assert run_report(["--out", str(tmp_path / "r"), str(tmp_path / "junk.json")]) == 2
 
 
+@pytest.mark.slow
 def test_report_pdf_is_deterministic(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     for name in ("a", "b"):

@@ -171,7 +171,6 @@ def test_large_k_hessian_claim_is_tight():
 @pytest.mark.parametrize("blocks", [(1, 5), (2, 4), (6,), (1, 2, 3)], ids=str)
 def test_global_minimum_is_refused_for_every_structure(blocks):
     """W = V = I is G-fixed for every G; a certificate around it must be refused."""
-    k = sum(blocks)
     names = ks.parameter_names(blocks)
     centre = [(1, 0) if n[0] == "alpha" else (0, 0) for n in names]       # exact (m, e): W = I
     base = BlockProblem(blocks).to_object(

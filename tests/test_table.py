@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import random
 import re
 import shutil
 import subprocess
-import sys
 from fractions import Fraction
 
 import pytest

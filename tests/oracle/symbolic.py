@@ -40,7 +40,8 @@ def loss_jet(n: int, k: int, d: int, W, dps: int = 80):
     if (n, k, d) not in _CACHE:
         ws, F = sym_loss(n, k, d)
         grad = [sp.diff(F, s) for s in ws]
-        hess = [[sp.diff(g, s) for s in ws] for g in grad]
+        upper = {(i, j): sp.diff(grad[i], ws[j]) for i in range(len(ws)) for j in range(i, len(ws))}
+        hess = [[upper[min(i, j), max(i, j)] for j in range(len(ws))] for i in range(len(ws))]   # symmetric
         _CACHE[(n, k, d)] = sp.lambdify(ws, [F, grad, hess], modules="mpmath")
     fn = _CACHE[(n, k, d)]
     with mpmath.workdps(dps):
