@@ -3,10 +3,17 @@ are in helpers.py; the independent computations are in the oracle package."""
 from __future__ import annotations
 
 import copy
+import os
 
-import pytest
+# one BLAS thread, as `python -m certify` uses (certify/__main__.py): the matrices are
+# small, and threads only contend on a loaded machine (eigh of a 36 x 36 matrix: 10x
+# slower with two threads on two busy cores).  Set before numpy is first imported.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
-from helpers import K6, SYM_DIR, load, read_point
+import pytest  # noqa: E402
+
+from helpers import K6, SYM_DIR, load, read_point  # noqa: E402
 
 
 @pytest.fixture(scope="session")

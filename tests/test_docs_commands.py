@@ -87,7 +87,9 @@ def sandbox(tmp_path_factory):
     return root
 
 
-@pytest.mark.parametrize("source,command", RUN, ids=[f"{s}: {c}" for s, c in RUN])
+@pytest.mark.parametrize("source,command", [
+    pytest.param(s, c, marks=pytest.mark.slow) if c.split()[3:4] == ["report"] else (s, c)   # matplotlib: seconds
+    for s, c in RUN], ids=[f"{s}: {c}" for s, c in RUN])
 def test_documented_command_runs(sandbox, source, command):
     for name in re.findall(r"certificates/([\w.]+\.json)", command):
         if not (sandbox / "certificates" / name).exists():
