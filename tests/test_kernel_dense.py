@@ -194,8 +194,8 @@ def test_geometry_and_enclosure_match_balls(n, k, d, seed):
 
 
 def test_geometry_gradient_and_loss_against_the_mpmath_oracle():
-    """grad F(c) (used by Lemma E and Krawczyk) and F from kernel.geometry, at exact
-    points, against helpers.mp_gradient / mp_loss (independent closed forms, 60 digits)."""
+    """grad F(c) (used by Lemma E and Krawczyk) and F from kernel.dense.geometry, at exact
+    points, against oracle.formulas.mp_gradient / mp_loss (independent closed forms, 60 digits)."""
     rng = np.random.default_rng(SEED)
     k6 = load(K6)
     cases = [(to_fractions(k6["box"]["centre"]), to_fractions(k6["teacher"]))]
