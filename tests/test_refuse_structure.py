@@ -10,7 +10,8 @@ from fractions import Fraction
 
 import pytest
 
-from helpers import assert_field_error, get_path, put_path, verify_obj
+from certify.kernel.verify import verify_bytes
+from helpers import assert_field_error, assert_unreadable, encode, get_path, put_path, verify_obj
 from oracle.fmt import format_problem
 from oracle.numbers import dyadic, frac
 
@@ -187,6 +188,15 @@ def test_saddle_index_outside_range_or_not_an_integer_is_malformed(saddle_k4, va
     saddle_k4["claims"]["morse_index"] = value
     assert format_problem(saddle_k4) is not None
     assert_field_error(verify_obj(saddle_k4), "morse_index")
+
+
+def test_saddle_index_as_a_json_float_is_unreadable(saddle_k4):
+    """2.0 is not an integer: the canonical bytes hold a JSON float, refused before reading."""
+    saddle_k4["claims"]["morse_index"] = 2.0
+    assert format_problem(saddle_k4) is not None
+    verdict = verify_bytes(encode(saddle_k4))
+    assert_unreadable(verdict)
+    assert "float" in verdict.error
 
 
 @pytest.mark.parametrize("change, field", [
