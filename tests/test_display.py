@@ -1,4 +1,4 @@
-"""Printed bounds are never stronger than the proved ones (display.decimal)."""
+"""Printed bounds are never stronger than the proved ones (certify/views/display.py)."""
 from __future__ import annotations
 
 import random
@@ -6,12 +6,13 @@ from fractions import Fraction
 
 import pytest
 
-from certify.display import decimal, exact_value as exact
-from certify.kernel.dyadic import format_dyadic
+from certify.producer.exact import format_dyadic
+from certify.views.display import decimal
+from certify.views.display import exact_value as exact
 
 
 def printed_value(text: str) -> Fraction:
-    """Exact value of a decimal / scientific string (independent of display.py)."""
+    """Exact value of a decimal / scientific string (independent of views/display.py)."""
     mantissa, _, power = text.partition("e")
     return Fraction(mantissa) * Fraction(10) ** int(power or 0)
 

@@ -7,7 +7,7 @@ Every mutation is classified UP FRONT:
           fields that are part of no claim);
   judge   a numeric change whose truth depends on the numbers (centre shifts,
           radius and claim scalings, ...): decided, only when the verifier
-          ACCEPTS it, by the independent oracle helpers.judge, which answers
+          ACCEPTS it, by the independent oracle (tests/oracle/judge.py), which answers
           'false' only with a witness, 'true' only with a sufficient condition
           and otherwise 'undecided' (a failure: extend the oracle);
   bytes   a raw byte edit: the bytes are decoded independently and then
@@ -31,8 +31,10 @@ import pytest
 
 from certify.kernel.verify import verify_bytes
 
-from helpers import (K6, Reference, dyadic, encode, format_problem, frac, get_path, judge,
-                     larger_certificate, load, put_path, strict_decode, strict_fraction)
+from helpers import K6, encode, get_path, larger_certificate, load, put_path
+from oracle.fmt import format_problem, strict_decode
+from oracle.judge import Reference, judge
+from oracle.numbers import dyadic, frac, strict_fraction
 
 N_MUTATIONS = int(os.environ.get("CERTIFY_FUZZ", "1000"))
 SEED = int(os.environ.get("CERTIFY_FUZZ_SEED", "20250601"))
@@ -585,7 +587,7 @@ def test_mutation_fuzz():
     assert counts["tried"] == N_MUTATIONS
     assert false_accepts == [], false_accepts[:10]
     # an accepted mutation the oracle can neither prove true nor false is not
-    # evidence of soundness: extend the oracle (helpers.judge) rather than pass
+    # evidence of soundness: extend the oracle (oracle/judge.py) rather than pass
     assert undecided == [], undecided[:10]
     # the run must really exercise both sides
     assert counts["refused"] > N_MUTATIONS // 2

@@ -1,12 +1,12 @@
-"""The trusted kernel (certify/kernel/) is small and separate.
+"""The architecture of certify/ as imports (issue 13): the trusted kernel
+(certify/kernel/, with its method packages dense/ and reduced/) imports nothing else
+of certify; the library layers never import the command line; no import circles.
 
-It must not import any non-kernel certify module (search, refine, objective,
-pipeline, census, symmetric_pipeline, certificate, ...): checked twice, on the
-source (ast, every import statement at any depth, relative imports resolved)
-and at run time (a fresh interpreter imports certify.kernel.verify and lists
-sys.modules).  numpy may appear only in preconditioners.py, the one module
-documented as untrusted (float guesses whose results are re-checked in arb),
-and in fastfloat.py (float arithmetic with proved error bounds, docs/fast-checks.md).
+Checked on the source (ast: every import statement at any depth, relative imports
+resolved against the file's own package) and at run time (a fresh interpreter verifies
+a certificate and lists sys.modules).  numpy appears in the kernel only in
+fastfloat.py and dense/hessian.py: binary64 arithmetic with proved a-priori error
+bounds (docs/fast-checks.md) and numpy guesses whose values no proof relies on.
 
 `pytest -s tests/test_import_graph.py` prints the kernel's lines of code.
 """
@@ -19,28 +19,49 @@ import sys
 
 import pytest
 
-from helpers import ROOT
+from helpers import K6, ROOT
 
-KERNEL = ROOT / "certify" / "kernel"
-KERNEL_FILES = sorted(KERNEL.glob("*.py"))
-UNTRUSTED = {"preconditioners.py"}          # numpy float guesses, documented as untrusted
+PACKAGE = ROOT / "certify"
+KERNEL = PACKAGE / "kernel"
+KERNEL_FILES = sorted(KERNEL.rglob("*.py"))
+ALL_FILES = sorted(PACKAGE.rglob("*.py"))
 THIRD_PARTY = {"flint"}                     # python-flint (arb): the arithmetic the proofs rest on
-# fastfloat.py: TRUSTED binary64 arithmetic with a-priori error bounds, proved in
-# docs/fast-checks.md and backed by the arb tests as fallback (tests/test_fast_checks.py)
-NUMPY_ALLOWED_IN = UNTRUSTED | {"fastfloat.py"}
-FORBIDDEN_BY_NAME = {"certify.search", "certify.refine", "certify.objective", "certify.pipeline",
-                     "certify.census", "certify.symmetric_pipeline", "certify.certificate",
-                     "certify.__main__"}
+NUMPY_ALLOWED_IN = {"fastfloat.py", "dense/hessian.py"}
+LIBRARY = ("certify.kernel", "certify.producer", "certify.views", "certify.files")   # never import the CLI
 STDLIB = set(sys.stdlib_module_names)
 
 
-def imports_of(path) -> list[tuple[str, int]]:
-    """(absolute module name, line) of every import in a kernel file.  For
-    `from X import a, b` both X.a and X.b are listed (a may be a submodule)."""
-    package = "certify.kernel"
+def module_name(path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def package_of(path) -> str:
+    name = module_name(path)
+    return name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+
+
+def imports_of(path, top_level_only: bool = False, package: str | None = None) -> list[tuple[str, int]]:
+    """(absolute module name, line) of every import in a file of `package` (default: the
+    file's own; top_level_only: those that run when the module is imported, i.e. not
+    inside a function).  For `from X import a, b` both X.a and X.b are listed (a may be
+    a submodule)."""
+    package = package or package_of(path)
     tree = ast.parse(path.read_text(), filename=str(path))
     out = []
-    for node in ast.walk(tree):
+    if top_level_only:
+        nodes, stack = [], list(tree.body)
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                continue
+            nodes.append(node)
+            stack.extend(ast.iter_child_nodes(node))
+    else:
+        nodes = list(ast.walk(tree))
+    for node in nodes:
         if isinstance(node, ast.Import):
             out += [(alias.name, node.lineno) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -61,41 +82,103 @@ def imports_of(path) -> list[tuple[str, int]]:
 
 
 def test_kernel_files_exist():
-    names = {p.name for p in KERNEL_FILES}
-    assert {"verify.py", "statement.py", "prove.py", "dyadic.py", "geometry.py"} <= names
+    names = {str(p.relative_to(KERNEL)) for p in KERNEL_FILES}
+    assert {"verify.py", "format.py", "methods.py", "dyadic.py", "pair.py", "claims.py", "krawczyk.py",
+            "posdef.py", "inertia.py", "fastfloat.py", "dense/geometry.py", "dense/hessian.py",
+            "dense/method.py", "reduced/jets.py", "reduced/blocks.py", "reduced/method.py"} <= names
 
 
-@pytest.mark.parametrize("path", KERNEL_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", KERNEL_FILES, ids=lambda p: str(p.relative_to(KERNEL)))
 def test_kernel_imports_only_kernel_stdlib_and_arb(path):
     for module, line in imports_of(path):
-        where = f"{path.name}:{line} imports {module}"
+        where = f"{path.relative_to(KERNEL)}:{line} imports {module}"
         top = module.split(".")[0]
         assert not module.startswith("<dynamic"), where
-        assert module not in FORBIDDEN_BY_NAME, where
         if top == "certify":
             # the kernel itself, or a name defined in certify.kernel (e.g. `from . import dyadic`)
             assert module == "certify.kernel" or module.startswith("certify.kernel."), where
         elif top == "numpy":
-            assert path.name in NUMPY_ALLOWED_IN, where
+            assert str(path.relative_to(KERNEL)) in NUMPY_ALLOWED_IN, where
         else:
             assert top in STDLIB or top in THIRD_PARTY or top == "__future__", where
 
 
+@pytest.mark.parametrize("path", [p for p in ALL_FILES if module_name(p).startswith(LIBRARY)],
+                         ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_the_library_never_imports_the_command_line(path):
+    for module, line in imports_of(path):
+        assert not module.startswith(("certify.cli", "certify.__main__")), f"{path}:{line} imports {module}"
+        if module_name(path).startswith("certify.producer"):
+            assert not module.startswith("certify.views"), f"{path}:{line} imports {module}"
+
+
+def find_cycle(graph: dict) -> list | None:
+    """A cycle of the directed graph (module -> modules it imports), or None."""
+    state, stack = {}, []
+
+    def visit(node):
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return stack[stack.index(nxt):] + [nxt]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        stack.pop()
+        state[node] = 2
+        return None
+    for node in sorted(graph):
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return None
+
+
+def import_graph(top_level_only: bool) -> dict:
+    modules = {module_name(p): p for p in ALL_FILES}
+    graph = {}
+    for name, path in modules.items():
+        targets = set()
+        for module, _ in imports_of(path, top_level_only):
+            while module and module not in modules:        # X.name -> X when name is not a module
+                module = module.rpartition(".")[0]
+            if module and module != name and not name.startswith(module + "."):
+                targets.add(module)                         # (a package's own __init__ is not a cycle)
+        graph[name] = targets
+    return graph
+
+
+@pytest.mark.parametrize("top_level_only", [True, False], ids=["at import", "including lazy imports"])
+def test_no_import_circles(top_level_only):
+    assert find_cycle(import_graph(top_level_only)) is None
+
+
+def test_cycle_finder_can_fail():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": set()}) is None
+
+
 def test_certify_package_init_imports_nothing_from_certify():
     """Importing certify.kernel runs certify/__init__.py first: it must stay inert."""
-    for module, line in imports_of(ROOT / "certify" / "__init__.py"):
+    for module, line in imports_of(PACKAGE / "__init__.py"):
         assert not module.startswith("certify"), (module, line)
 
 
 def test_import_analysis_would_catch_a_forbidden_import(tmp_path):
-    """The checker itself can fail: relative, absolute, nested and dynamic imports."""
-    bad = tmp_path / "bad.py"
-    bad.write_text("from .. import search\nfrom ..pipeline import certify_k\n"
-                   "def f():\n    import certify.refine\n    from certify import objective\n"
-                   "    return __import__('certify.census')\n")
-    found = {m for m, _ in imports_of(bad)}
-    assert {"certify.search", "certify.pipeline", "certify.refine", "certify.objective",
-            "<dynamic __import__>"} <= found
+    """The checker itself can fail: relative, absolute, nested and dynamic imports, read
+    as if the file lived in certify/kernel/dense/."""
+    probe = tmp_path / "probe.py"
+    probe.write_text("from ... import cli\nfrom ...producer import search\n"
+                     "def f():\n    import certify.producer.refine\n    from certify.producer import objective\n"
+                     "    return __import__('certify.census')\n")
+    found = {m for m, _ in imports_of(probe, package="certify.kernel.dense")}
+    assert {"certify.cli", "certify.producer.search", "certify.producer.refine",
+            "certify.producer.objective", "<dynamic __import__>"} <= found
+    top = {m for m, _ in imports_of(probe, top_level_only=True, package="certify.kernel.dense")}
+    assert "certify.producer.refine" not in top and "certify.cli" in top
 
 
 _RUNTIME = r"""
@@ -110,7 +193,6 @@ print(json.dumps({"accepted": accepted,
 
 
 def test_verifying_a_certificate_loads_only_kernel_modules():
-    from helpers import K6
     proc = subprocess.run([sys.executable, "-c", _RUNTIME, str(K6)], cwd=ROOT, capture_output=True,
                           text=True, timeout=300, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -140,12 +222,10 @@ def code_lines(path) -> int:
 
 
 def test_trusted_code_is_small():
-    rows = [(p.name, len(p.read_text().splitlines()), code_lines(p)) for p in KERNEL_FILES]
-    trusted = [r for r in rows if r[0] not in UNTRUSTED]
+    rows = [(str(p.relative_to(KERNEL)), len(p.read_text().splitlines()), code_lines(p)) for p in KERNEL_FILES]
     print("\ncertify/kernel/: lines (all / code without blank, comment, docstring)")
     for name, total, code in rows:
-        print(f"  {name:20s} {total:5d} {code:5d}{'   (untrusted float guesses)' if name in UNTRUSTED else ''}")
-    print(f"  {'trusted total':20s} {sum(r[1] for r in trusted):5d} {sum(r[2] for r in trusted):5d}")
+        print(f"  {name:20s} {total:5d} {code:5d}")
     print(f"  {'kernel total':20s} {sum(r[1] for r in rows):5d} {sum(r[2] for r in rows):5d}")
     # a guard rail, not a target: the kernel must stay readable in one sitting
-    assert sum(r[2] for r in trusted) < 2000
+    assert sum(r[2] for r in rows) < 2000

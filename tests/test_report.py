@@ -8,11 +8,11 @@ import sys
 
 import pytest
 
-from helpers import K6, ROOT, SUBPROCESS_ENV, encode, frac, load, run_certify
-
-from certify import report
-
-K7 = ROOT / "certificates" / "k7_n7_S1xS6.json"
+from certify.cli.report import run as run_report
+from certify.views import plots as report
+from certify.views.table import load_row
+from helpers import K6, K7, ROOT, SUBPROCESS_ENV, encode, load, run_certify
+from oracle.numbers import frac
 
 
 def test_census_records_layouts():
@@ -29,7 +29,7 @@ def test_census_records_layouts():
 
 
 def test_eig_bound_is_the_smaller_claim():
-    row = report.load_row(K6, verify=False)
+    row = load_row(K6, verify=False)
     claims = row.get("claims")
     lam = frac(claims["hessian_min_eig_lower"])
     assert report.eig_bound(row) == float(min(lam, frac(claims["extra_min_eig_lower"])))
@@ -38,7 +38,7 @@ def test_eig_bound_is_the_smaller_claim():
 
 
 def test_float_spectrum_matches_the_certified_bound():
-    row = report.load_row(K6, verify=False)
+    row = load_row(K6, verify=False)
     eig, extra = report.float_spectrum(row)
     assert eig.shape == (36,) and extra.shape == (6,)
     bound = report.eig_bound(row)
@@ -69,7 +69,7 @@ def test_report_writes_png_and_pdf(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     out = tmp_path / "plots"
     empty = tmp_path / "no_census"
-    code = report.run_report(["--out", str(out), "--census", str(empty), str(K6), str(K7)])
+    code = run_report(["--out", str(out), "--census", str(empty), str(K6), str(K7)])
     stdout, stderr = capsys.readouterr()
     assert code == 0, stderr
     assert _files(out) == sorted(f"{stem}.{ext}" for stem in
@@ -90,7 +90,7 @@ def test_report_census_plot_and_spectrum_choice(tmp_path, capsys):
               for k in (6, 7, 8) for off in (0, 1, 2)]
     (results / "census" / "k6-8.json").write_text(json.dumps({"rows": census}))
     out = results / "plots"
-    code = report.run_report(["--out", str(out), "--census", str(results),
+    code = run_report(["--out", str(out), "--census", str(results),
                               "--spectrum", str(K7), "--no-verify", str(K6), str(K7)])
     capsys.readouterr()
     assert code == 0
@@ -105,22 +105,23 @@ def test_report_leaves_out_refused_certificates(tmp_path, capsys):
     obj["claims"]["loss_lower"] = obj["claims"]["loss_upper"]     # false: enclosure too narrow
     bad = tmp_path / "false.json"
     bad.write_bytes(encode(obj))
-    code = report.run_report(["--out", str(tmp_path / "p"), "--census", str(tmp_path / "none"),
+    code = run_report(["--out", str(tmp_path / "p"), "--census", str(tmp_path / "none"),
                               str(bad), str(K7)])
     _, stderr = capsys.readouterr()
     assert code == 1 and "REFUSED" in stderr and "false.json" in stderr
     assert "spectrum_k7_n7_S1xS6.png" in _files(tmp_path / "p")
     # nothing usable at all: exit 2, nothing written
-    code = report.run_report(["--out", str(tmp_path / "q"), str(bad)])
+    code = run_report(["--out", str(tmp_path / "q"), str(bad)])
     assert code == 2 and not (tmp_path / "q").exists()
     (tmp_path / "junk.json").write_text("[")
-    assert report.run_report(["--out", str(tmp_path / "r"), str(tmp_path / "junk.json")]) == 2
+    assert run_report(["--out", str(tmp_path / "r"), str(tmp_path / "junk.json")]) == 2
 
 
+@pytest.mark.slow
 def test_report_pdf_is_deterministic(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     for name in ("a", "b"):
-        assert report.run_report(["--out", str(tmp_path / name), "--no-verify",
+        assert run_report(["--out", str(tmp_path / name), "--no-verify",
                                   "--census", str(tmp_path / "none"), str(K6)]) == 0
     capsys.readouterr()
     for stem in ("loss_vs_k.pdf", "spectrum_k6_n6_S1xS5.pdf"):

@@ -7,7 +7,7 @@ checked by an independent validator (the `jsonschema` package).
   - the schema is NECESSARY for acceptance: no file the verifier accepts
     fails it;
   - where it can express a rule it enforces it: every mutation the verifier
-    refuses for a structural reason ("field ...") fails the schema unless the
+    refuses for a structural reason ("malformed: field ...") fails the schema unless the
     only violations are cross-field rules a JSON Schema cannot state (shapes
     against k, n, d; n >= k; orthonormal teacher; ...), found independently
     by `cross_field_problem` below.
@@ -27,7 +27,8 @@ jsonschema = pytest.importorskip("jsonschema")
 from certify.kernel.verify import verify_bytes  # noqa: E402
 from certify.schema import SCHEMAS, load_schema  # noqa: E402
 
-from helpers import K6, ROOT, certificate_paths, encode, load, strict_fraction  # noqa: E402
+from helpers import K6, ROOT, certificate_paths, encode, load, read_point  # noqa: E402
+from oracle.numbers import strict_fraction  # noqa: E402
 
 SCHEMA_FILE = ROOT / "certify" / "schema" / SCHEMAS[1]
 N_SCHEMA_MUTATIONS = 300
@@ -165,7 +166,7 @@ def test_schema_agrees_with_the_verifier_on_mutations(validator):
             counts["accepted by the verifier"] += 1
             assert valid, (name, "verifier accepted a file the schema refuses",
                            [e.message[:100] for e in validator.iter_errors(obj)][:3])
-        elif verdict.error and verdict.error.startswith("field "):
+        elif verdict.error and verdict.error.startswith("malformed: field "):
             counts["refused for structure"] += 1
             if not valid:
                 counts["  ...and by the schema"] += 1
@@ -187,9 +188,9 @@ def test_schema_agrees_with_the_verifier_on_mutations(validator):
 
 
 def test_schema_refuses_the_verifiers_field_cases(validator):
-    """Every malformed-field case of test_verifier: the schema refuses it unless
+    """Every malformed-field case of test_refuse_structure: the schema refuses it unless
     only a cross-field rule is broken."""
-    import test_verifier as tv
+    import test_refuse_structure as tv
     only_cross_field = []
     for case, (edit, _) in sorted(tv.FIELD_CASES.items()):
         obj = load(K6)
@@ -308,25 +309,13 @@ def test_symmetric_weaker_statement_is_valid(validator):
 # ---------------------------------------------------------------------------
 # kind saddle (method dense): its own branch
 # ---------------------------------------------------------------------------
-def _kernel_reads_saddles() -> bool:
-    from certify.kernel import statement
-    return "saddle" in getattr(statement, "KINDS", ())
-
-
 @pytest.fixture(scope="module")
 def saddle_objects():
     """Saddle certificates made by the producer from the k = 4 saddle of
     tests/data/point (d_max = null and d_max = d)."""
-    if not _kernel_reads_saddles():
-        pytest.skip("the kernel does not read kind 'saddle' yet")
-    import numpy as np
-    from certify import objective, pipeline
-    point = ROOT / "tests" / "data" / "point" / "saddle_k4_n4.json"
-    if not point.exists():
-        pytest.skip("no saddle point in tests/data/point")
-    W = np.array(json.loads(point.read_text())["W"])
-    V = objective.identity_teacher(W.shape[0], W.shape[1])
-    return [pipeline.certify_point(W, V, d_max=d_max).obj for d_max in (None, W.shape[1])]
+    from certify.producer.dense import certify_point
+    W, V = read_point("saddle_k4_n4.json")
+    return [certify_point(W, V, 128, d_max=d_max).obj for d_max in (None, W.shape[1])]
 
 
 def test_saddle_certificates_validate(validator, saddle_objects):

@@ -2,23 +2,33 @@
 certificates byte for byte (run with `python -m pytest -m slow`)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from certify import certificate, pipeline
-from certify.kernel.verify import canonical_bytes, verify_bytes
-
-CERTIFICATES = Path(__file__).resolve().parent.parent / "certificates"
+from certify.cli.output import file_name
+from certify.kernel.format import canonical_bytes
+from certify.kernel.verify import verify_bytes
+from certify.producer import pipelines
+from helpers import CERT_DIR, SYM_DIR, load, symmetric_paths
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("k", range(6, 21))
 def test_pipeline_reproduces_committed_certificate(k):
-    outcome = pipeline.certify_k(k)
+    outcome = pipelines.certify_family_member(k, 128)
     data = canonical_bytes(outcome.obj)
-    committed = CERTIFICATES / certificate.file_name(outcome.obj)
+    assert data == outcome.data
+    committed = CERT_DIR / file_name(outcome.obj)
     assert committed.exists(), f"no committed certificate {committed.name}"
     assert data == committed.read_bytes(), f"{committed.name}: the pipeline's output changed"
     verdict = verify_bytes(data)
     assert verdict.accepted, verdict.first_failure()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("k", [load(p)["k"] for p in symmetric_paths()])
+def test_symmetric_pipeline_reproduces_committed_certificate(k):
+    outcome = pipelines.certify_family_member(k, 128, "symmetric")
+    committed = SYM_DIR / file_name(outcome.obj)
+    assert committed.exists(), f"no committed certificate {committed.name}"
+    assert outcome.data == committed.read_bytes(), f"{committed.name}: the pipeline's output changed"
+    assert verify_bytes(outcome.data).accepted

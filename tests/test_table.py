@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import random
 import re
 import shutil
 import subprocess
-import sys
 from fractions import Fraction
 
 import pytest
 
-from helpers import K6, ROOT, encode, frac, load, run_certify
-
-from certify import table
-from certify.display import decimal_text, exact_value, round_decimal
-from certify.table import run_table
-
-K7 = ROOT / "certificates" / "k7_n7_S1xS6.json"
+from certify.cli.table import run as run_table
+from certify.views import table
+from certify.views.display import decimal_text, exact_value, round_decimal
+from helpers import K6, K7, ROOT, encode, load, run_certify
+from oracle.numbers import frac
 
 
 def run(capsys, *argv):

@@ -1,8 +1,8 @@
-"""TEST ORACLE: F, its gradient, its Hessian and the d > k block M in arb ball
-arithmetic, written pair by pair straight from docs/mathematics.md.
+"""F, its gradient, its Hessian and the d > k block M in arb ball arithmetic,
+written pair by pair straight from docs/mathematics.md.
 
-Not used by the kernel: the kernel's definitions are certify/kernel/geometry.py
-(F, grad F, M, pair scalars) and fastfloat.hessian_enclosure (the Hessian),
+Not used by the kernel: the kernel's definitions are certify/kernel/dense/geometry.py
+(F, grad F, M, pair scalars) and certify/kernel/dense/hessian.py (the Hessian),
 which arrange the same formulas differently (matrix products of pair scalars).
 Tests compare the two arrangements, so a slip in either shows.  Inputs are W (n rows of d arb balls,
 the student) and V (k rows of d arb balls, the teacher); every function returns
@@ -23,8 +23,7 @@ from __future__ import annotations
 
 from flint import arb, arb_mat
 
-
-from certify.kernel.geometry import NotSmooth  # the same refusal as the kernel's
+from certify.kernel.pair import NotSmooth  # the same refusal as the kernel's
 
 
 def norm(u):

@@ -1,8 +1,9 @@
-"""Tests of the float search (certify.search).
+"""Tests of the float search (certify/producer/search.py) and the float Newton
+iterations (certify/producer/newton.py).
 
-Reference values are the published landmarks of /work/shared/MATH.md (Safran &
-Shamir 2018), independent of this code; full-space checks use the dense Hessian
-of certify.objective and numpy's eigvalsh, not the search's own shortcuts.
+Reference values are the published landmarks of Safran & Shamir (2018), independent
+of this code; full-space checks use the dense Hessian of certify.producer.objective and
+numpy's eigvalsh, not the search's own shortcuts (the reduced spectrum).
 """
 from __future__ import annotations
 
@@ -12,52 +13,23 @@ import itertools
 import numpy as np
 import pytest
 
-from certify.objective import gradient, hessian, identity_teacher, loss
-from certify.search import (
-    ansatz_basis,
-    ansatz_embed,
-    ansatz_hessian_spectrum,
-    ansatz_parameters,
-    batched_gradient,
-    batched_loss,
-    find_symmetric_minimum,
-    gradient_descent,
-    lowest_spurious_minimum,
-    newton_polish,
-)
+from certify.producer.newton import newton
+from certify.producer.objective import gradient, hessian, identity_teacher, loss
+from certify.producer.reduced import embed, orbit_matrices, parameters_of, reduced_spectrum
+from certify.producer.search import (dense_derivatives, family_theta, gradient_descent,
+                                     lowest_block_minimum)
 
-# MATH.md landmarks: loss to 9 decimals, smallest Hessian eigenvalue to 7.
+# published landmarks: loss to 9 decimals, smallest Hessian eigenvalue to 7.
 LANDMARK_LOSS = {6: 0.025080581, 8: 0.021508037, 12: 0.016523793, 20: 0.011275582}
 LANDMARK_EIG = {6: 0.0047004, 8: 0.0213466, 12: 0.0393474, 20: 0.0550926}
 
 
 @functools.lru_cache(maxsize=None)
 def _ansatz(k: int) -> np.ndarray:
-    W = lowest_spurious_minimum(k)
+    """The Delta(S_1 x S_{k-1}) spurious minimum found by the search, as a dense W."""
+    W = embed((1, k - 1), family_theta(k))
     W.setflags(write=False)
     return W
-
-
-# ---------------------------------------------------------------- batched F
-
-
-def test_batched_gradient_and_loss_match_objective():
-    rng = np.random.default_rng(1)
-    for n, k, d in ((6, 6, 6), (7, 5, 8), (4, 4, 4)):
-        V = identity_teacher(k, d)
-        W = rng.normal(size=(5, n, d))
-        G = batched_gradient(W, V)
-        L = batched_loss(W, V)
-        for r in range(5):
-            np.testing.assert_allclose(G[r], gradient(W[r], V), rtol=0, atol=1e-12)
-            assert L[r] == pytest.approx(loss(W[r], V), rel=1e-12, abs=1e-12)
-
-
-def test_batched_loss_zero_at_global_minimum():
-    V = identity_teacher(5, 5)
-    W = np.stack([V, V[::-1]])  # a global minimum and a permuted copy
-    assert np.all(np.abs(batched_loss(W, V)) < 1e-12)
-    assert np.all(np.abs(batched_gradient(W, V)) < 1e-12)
 
 
 # ---------------------------------------------------------------- ansatz
@@ -96,13 +68,14 @@ def test_ansatz_symmetry(k):
         assert np.array_equal(W[np.ix_(perm, perm)], W)  # exact: W = P W P^T
     # one neuron apart: the full S_k symmetry is broken
     assert abs(W[0, 0] - W[1, 1]) > 0.1
-    a, b, c, e, f = ansatz_parameters(W)
-    assert np.array_equal(ansatz_embed(np.array([a, b, c, e, f]), k), W)
+    read = np.array([W[0, 0], W[0, 1], W[1, 0], W[1, 1], W[1, 2]])   # one entry per orbit
+    assert np.array_equal(embed((1, k - 1), read), W)                   # W is exactly in the ansatz
+    np.testing.assert_allclose(parameters_of(W, (1, k - 1)), read, rtol=1e-15, atol=1e-16)
 
 
 def test_ansatz_basis_spans_fixed_subspace():
     k = 7
-    E = ansatz_basis(k)
+    E = orbit_matrices((1, k - 1))
     assert np.array_equal(E.sum(0), np.ones((k, k)))  # the 5 classes partition the entries
     assert [int(x) for x in E.sum((1, 2))] == [1, k - 1, k - 1, k - 1, (k - 1) * (k - 2)]
     # projection of a random matrix onto the fixed subspace = group average
@@ -115,58 +88,66 @@ def test_ansatz_basis_spans_fixed_subspace():
         avg += X[np.ix_(idx, idx)]
     avg /= len(perms)
     theta = np.einsum("pij,ij->p", E, X) / E.sum((1, 2))
-    np.testing.assert_allclose(ansatz_embed(theta, k), avg, atol=1e-12)
+    np.testing.assert_allclose(embed((1, k - 1), theta), avg, atol=1e-12)
+    np.testing.assert_allclose(parameters_of(X, (1, k - 1)), theta, atol=1e-15)
 
 
 def test_ansatz_deterministic():
-    W1 = find_symmetric_minimum(8).W
-    assert find_symmetric_minimum(8).W.tobytes() == W1.tobytes()
-    assert lowest_spurious_minimum(8).tobytes() == W1.tobytes()
+    theta = family_theta(8)
+    assert family_theta(8).tobytes() == theta.tobytes()
+    assert lowest_block_minimum((1, 7)).theta.tobytes() == theta.tobytes()
 
 
-def test_find_symmetric_minimum_diagnostics_consistent():
+def test_block_minimum_diagnostics_consistent():
+    """The search's reduced loss and lambda_min agree with the dense computation."""
     k = 8
-    r = find_symmetric_minimum(k)
+    found = lowest_block_minimum((1, k - 1))
+    W = embed((1, k - 1), found.theta)
     V = identity_teacher(k, k)
-    assert r.loss == loss(r.W, V)
-    assert r.grad_norm == pytest.approx(np.linalg.norm(gradient(r.W, V)), abs=1e-15)
-    assert r.min_eigenvalue == pytest.approx(np.linalg.eigvalsh(hessian(r.W, V))[0], abs=1e-12)
-    np.testing.assert_array_equal(ansatz_embed(r.theta, k), r.W)
+    assert found.loss == pytest.approx(loss(W, V), abs=1e-14)
+    assert np.linalg.norm(gradient(W, V)) < 1e-12
+    assert found.lam_min == pytest.approx(np.linalg.eigvalsh(hessian(W, V))[0], abs=1e-12)
 
 
 @pytest.mark.parametrize("k", [6, 7, 9])
-def test_block_spectrum_equals_dense_spectrum(k):
+def test_reduced_spectrum_equals_dense_spectrum(k):
+    """The same eigenvalues as a SET (multiplicities are not represented by the reduced
+    matrix); the smallest one equal."""
     V = identity_teacher(k, k)
     rng = np.random.default_rng(k)
-    for W in (_ansatz(k) if k in LANDMARK_LOSS else lowest_spurious_minimum(k),
-              ansatz_embed(rng.normal(size=5), k)):
-        lam, mult = ansatz_hessian_spectrum(W, V)
-        assert mult.sum() == k * k
-        dense = np.linalg.eigvalsh(hessian(W, V))
-        np.testing.assert_allclose(np.repeat(lam, mult), dense, atol=1e-11)
+    for theta in (family_theta(k), rng.normal(size=5) + np.array([0.0, 0, 0, 1, 0])):
+        reduced = reduced_spectrum((1, k - 1), theta)
+        dense = np.linalg.eigvalsh(hessian(embed((1, k - 1), theta), V))
+        assert len(reduced) < len(dense)
+        assert max(np.min(np.abs(dense - x)) for x in reduced) < 1e-11
+        assert max(np.min(np.abs(reduced - x)) for x in dense) < 1e-11
+        assert abs(reduced[0] - dense[0]) < 1e-11
 
 
-def test_no_spurious_minimum_claimed_below_six():
+@pytest.mark.parametrize("k", [3, 4, 5])
+def test_no_spurious_minimum_claimed_below_six(k):
     # Safran & Shamir find no spurious minima for k < 6; the ansatz must not invent one.
-    with pytest.raises(RuntimeError):
-        find_symmetric_minimum(5)
+    assert lowest_block_minimum((1, k - 1)) is None
+    with pytest.raises(ArithmeticError):
+        family_theta(k)
 
 
 # ---------------------------------------------------------------- Newton
 
 
-def test_newton_polish_converges_back_to_the_minimum():
+def test_newton_converges_back_to_the_minimum():
     k = 8
     V = identity_teacher(k, k)
     W = _ansatz(k)
     Wp = W + 1e-4 * np.random.default_rng(0).normal(size=W.shape)
     assert np.linalg.norm(gradient(Wp, V)) > 1e-6
-    Wn = newton_polish(Wp, V, 6)
-    assert np.linalg.norm(gradient(Wn, V)) < 1e-12
+    Wn, gmax = newton(dense_derivatives(V), Wp, steps=6)
+    assert np.linalg.norm(gradient(Wn, V)) < 1e-12 and gmax == np.max(np.abs(gradient(Wn, V)))
     assert np.max(np.abs(Wn - W)) < 1e-10
-    # iters=0 is the identity and never modifies the input
-    W0 = newton_polish(Wp, V, 0)
-    assert np.array_equal(W0, Wp) and W0 is not Wp
+    # steps=0 is the identity and never modifies the input
+    before = Wp.copy()
+    W0, _ = newton(dense_derivatives(V), Wp, steps=0)
+    assert np.array_equal(W0, Wp) and W0 is not Wp and np.array_equal(Wp, before)
 
 
 # ---------------------------------------------------------------- gradient descent
@@ -194,7 +175,7 @@ def test_gradient_descent_converges_k6():
 
 
 def test_gradient_descent_finds_landmark_k8():
-    # MATH.md: gradient descent from Xavier init, step 5/k, finds the spurious minimum.
+    # gradient descent from Xavier init, step 5/k, finds the spurious minimum.
     k = 8
     V = identity_teacher(k, k)
     res = gradient_descent(k, runs=64, seed=0, tol=1e-9)
