@@ -3,42 +3,54 @@ left out, census results read when present, a clear message without matplotlib."
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
+import mpmath
 import pytest
 
-from certify.cli.report import run as run_report
+from certify.cli import main as certify_main
+
+
+def run_report(argv):
+    return certify_main(["report", *argv])
 from certify.views import plots as report
-from certify.views.table import load_row
+from certify.views.certificates import load as load_certificate
 from helpers import K6, K7, ROOT, SUBPROCESS_ENV, encode, load, run_certify
 from oracle.numbers import frac
 
 
-def test_census_records_layouts():
-    rows = {"rows": [{"k": 6, "n": 6, "runs": 200, "spurious_runs": 50},
-                     {"k": 6, "n": 7, "spurious_fraction": 0.1},
-                     {"k": 7, "runs": 10, "spurious": 3},            # n defaults to k
-                     {"k": 8, "n": 8, "spurious_fraction": 1.5},     # not a fraction: ignored
-                     {"k": 9, "n": 9, "runs": 0, "spurious_runs": 0},
-                     {"k": True, "n": 9, "spurious_fraction": 0.2},
-                     {"note": "no k here"}]}
-    assert report.census_records(rows) == {(6, 6): 0.25, (6, 7): 0.1, (7, 7): 0.3}
-    nested = {"per_k": {"6": {"k": 6, "n": 8, "fraction_spurious": 0.05}}}
-    assert report.census_records([nested, 3, "x"]) == {(6, 8): 0.05}
+def test_wilson_interval_against_the_defining_quadratic():
+    """The Wilson interval's ends are the p with (phat - p)^2 = z^2 p (1 - p) / n."""
+    z = mpmath.mpf("1.959963984540054")
+    for successes, runs in ((0, 10), (3, 10), (10, 10), (47, 500), (250, 500)):
+        low, high = report.wilson(successes, runs)
+        phat = mpmath.mpf(successes) / runs
+        a, b, c = 1 + z * z / runs, -(2 * phat + z * z / runs), phat * phat
+        roots = sorted(mpmath.polyroots([a, b, c]))
+        assert abs(low - max(0, roots[0])) < 1e-12 and abs(high - min(1, roots[1])) < 1e-12
+        assert low <= phat <= high
 
 
-def test_eig_bound_is_the_smaller_claim():
-    row = load_row(K6, verify=False)
-    claims = row.get("claims")
+def test_family_names_write_the_largest_block_in_terms_of_k():
+    for path, name in ((K6, "S1 x S(k-1), n = k"), (K7, "S1 x S(k-1), n = k")):
+        assert report.family_name(load_certificate(path, verify=False)) == name
+
+
+def test_eig_bound_is_the_smaller_claim(tmp_path):
+    row = load_certificate(K6, verify=False)
+    claims = load(K6)["claims"]
     lam = frac(claims["hessian_min_eig_lower"])
     assert report.eig_bound(row) == float(min(lam, frac(claims["extra_min_eig_lower"])))
-    row.obj = dict(row.obj, claims=dict(claims, extra_min_eig_lower="1*2^-40"))
-    assert report.eig_bound(row) == 2.0 ** -40
+    obj = load(K6)
+    obj["claims"]["extra_min_eig_lower"] = "1*2^-40"
+    (tmp_path / "c.json").write_bytes(encode(obj))
+    assert report.eig_bound(load_certificate(tmp_path / "c.json", verify=False)) == 2.0 ** -40
 
 
 def test_float_spectrum_matches_the_certified_bound():
-    row = load_row(K6, verify=False)
+    row = load_certificate(K6, verify=False)
     eig, extra = report.float_spectrum(row)
     assert eig.shape == (36,) and extra.shape == (6,)
     bound = report.eig_bound(row)
@@ -76,8 +88,14 @@ def test_report_writes_png_and_pdf(tmp_path, capsys):
                                  ("loss_vs_k", "eigenvalue_vs_k", "spectrum_k6_n6_S1xS5")
                                  for ext in ("png", "pdf"))
     for path in out.iterdir():
-        head = path.read_bytes()[:8]
-        assert head.startswith(b"\x89PNG") if path.suffix == ".png" else head.startswith(b"%PDF")
+        data = path.read_bytes()
+        if path.suffix == ".png":
+            assert data.startswith(b"\x89PNG")
+            pixels_per_metre = int.from_bytes(data[data.index(b"pHYs") + 4:][:4], "big")
+            assert round(pixels_per_metre * 0.0254) == 300          # 300 dpi
+        else:
+            assert data.startswith(b"%PDF")
+            assert b"/FontFile2" in data and b"/Type3" not in data  # TrueType fonts embedded
     assert "census" in stderr and "skipped" in stderr
     assert len(stdout.split()) == 6
 
@@ -86,9 +104,9 @@ def test_report_census_plot_and_spectrum_choice(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     results = tmp_path / "results"
     (results / "census").mkdir(parents=True)
-    census = [{"k": k, "n": k + off, "runs": 100, "spurious_runs": max(0, 40 - 10 * off - k)}
+    census = [{"k": k, "n": k + off, "runs": 100, "seed": 0, "spurious_runs": max(0, 40 - 10 * off - k)}
               for k in (6, 7, 8) for off in (0, 1, 2)]
-    (results / "census" / "k6-8.json").write_text(json.dumps({"rows": census}))
+    (results / "census" / "k6-8.json").write_text(json.dumps({"summary": census}))
     out = results / "plots"
     code = run_report(["--out", str(out), "--census", str(results),
                               "--spectrum", str(K7), "--no-verify", str(K6), str(K7)])

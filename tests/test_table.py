@@ -12,7 +12,7 @@ from fractions import Fraction
 
 import pytest
 
-from certify.cli.table import run as run_table
+from certify.cli import main as certify_main
 from certify.views import table
 from certify.views.display import decimal_text, exact_value, round_decimal
 from helpers import K6, K7, ROOT, encode, load, run_certify
@@ -20,7 +20,7 @@ from oracle.numbers import frac
 
 
 def run(capsys, *argv):
-    code = run_table([str(a) for a in argv])
+    code = certify_main(["table", *[str(a) for a in argv]])
     out, err = capsys.readouterr()
     assert "Traceback" not in out + err
     return code, out, err
@@ -74,7 +74,11 @@ def test_printed_bounds_are_never_stronger_than_the_certificate(capsys):
         lo, hi = frac(row["loss_lower_exact"]), frac(row["loss_upper_exact"])
         assert decimal_value(row["loss_lower"]) <= lo <= hi <= decimal_value(row["loss_upper"])
         assert decimal_value(row["loss_upper"]) - decimal_value(row["loss_lower"]) < Fraction(1, 10**8)
-        assert decimal_value(row["hessian_min_eig_lower"]) <= frac(row["hessian_bound_exact"])
+        assert row["eigenvalue_relation"] == ">"
+        bound = Fraction(row["eigenvalue_bound_exact"])
+        assert decimal_value(row["eigenvalue_bound"]) <= bound
+        claims = load(ROOT / row["file"])["claims"]
+        assert bound == min(frac(claims["hessian_min_eig_lower"]), frac(claims["extra_min_eig_lower"]))
         assert row["radius"] == "2^-100" and row["radius_exact"] == "1*2^-100"
 
 
@@ -122,35 +126,48 @@ def test_unreadable_inputs_exit_2(tmp_path, capsys):
     empty = tmp_path / "empty"
     empty.mkdir()
     code, _, err = run(capsys, empty)
-    assert code == 2 and "no certificates" in err
+    assert code == 2 and "no certificates" in err and len(err.strip().splitlines()) == 1
 
 
-def test_unknown_kinds_and_methods_are_read_defensively(tmp_path, capsys):
+def test_only_what_the_kernel_reads_is_listed(tmp_path, capsys):
+    """A saddle is listed with its index and |lambda| bound; a file the kernel's reader
+    refuses (a symmetric certificate without box or claims) is unreadable, not listed
+    with guessed fields; the free-text info never reaches the symmetry column."""
     obj = load(K6)
     saddle = dict(obj, kind="saddle")
     saddle["claims"] = {"loss_lower": obj["claims"]["loss_lower"],
-                        "loss_upper": obj["claims"]["loss_upper"],
+                        "loss_upper": obj["claims"]["loss_upper"], "extra_min_eig_lower": "1*2^-10",
                         "morse_index": 3, "hessian_min_abs_eig_lower": "3*2^-10"}
-    saddle.pop("info")
+    saddle["info"] = {"symmetry": "S2xS4"}
     (tmp_path / "saddle.json").write_bytes(encode(saddle))
     sym = {"format": obj["format"], "version": 1, "kind": "local_minimum", "method": "symmetric",
            "k": 100, "n": 100, "d": 100, "d_max": None, "blocks": [1, 99], "claims": {}}
     (tmp_path / "sym.json").write_bytes(encode(sym))
-    code, out, _ = run(capsys, "--no-verify", tmp_path)
-    assert code == 0
+    code, out, err = run(capsys, "--no-verify", tmp_path)
+    assert code == 2 and "UNREADABLE" in err and "sym.json" in err
     lines = out.splitlines()
-    assert "saddle (index 3)" in lines[1] and "|lambda| > 0.002929687" in lines[1]
-    assert lines[2].split()[:4] == ["100", "100", "d", ">="] and "S1xS99" in lines[2]
-    code, out, _ = run(capsys, "--latex", "--no-verify", tmp_path)
-    assert code == 0 and "$S_{1}\\times S_{99}$" in out and "saddle (index 3)" in out
+    assert len(lines) == 2 and "saddle (index 3)" in lines[1] and "|lambda| > 0.0009765625" in lines[1]
+    assert "S1xS5" in lines[1] and "S2xS4" not in lines[1]      # from the exact centre, not info
+    code, out, _ = run(capsys, "--latex", "--no-verify", tmp_path / "saddle.json")
+    assert code == 0 and "$S_{1}\\times S_{5}$" in out and "saddle (index 3)" in out
     check_latex(out)
 
 
-@pytest.mark.parametrize("blocks,sizes", [
-    ([1, 5], [1, 5]), ([{"size": 2}, {"size": 4}], [2, 4]), ({"sizes": [6, 1, 13]}, [6, 1, 13]),
-    ("2+18", [2, 18]), ([[0], [1, 2]], [1, 2]), ([1.5], []), (None, []), ([True], [])])
-def test_block_sizes(blocks, sizes):
-    assert table.block_sizes(blocks) == sizes
+def test_symmetry_of_a_dense_centre_needs_exact_equality(tmp_path, capsys):
+    """Moving one entry of the k = 6 centre by two grid steps breaks the S1 x S5 symmetry
+    of the exact centre: the column then shows a smaller group (or '-'), never S1xS5."""
+    obj = load(K6)
+    centre = obj["box"]["centre"]
+    m, e = centre[1][2].split("*2^")
+    centre[1][2] = f"{int(m) + 2}*2^{e}"
+    (tmp_path / "moved.json").write_bytes(encode(obj))
+    code, out, _ = run(capsys, "--no-verify", tmp_path / "moved.json")
+    assert code == 0 and "S1xS5" not in out.splitlines()[1]
+
+
+def test_symmetric_certificates_show_their_blocks(capsys):
+    code, out, _ = run(capsys, "--no-verify", ROOT / "certificates" / "symmetric" / "k100_n100_S1xS99_sym.json")
+    assert code == 0 and "S1xS99" in out.splitlines()[1]
 
 
 def test_markdown_and_csv(capsys):
@@ -167,10 +184,10 @@ def test_markdown_and_csv(capsys):
 
 def test_usage_errors_exit_2(capsys):
     with pytest.raises(SystemExit) as info:
-        run_table(["--latex", "--csv"])
+        certify_main(["table", "--latex", "--csv"])
     assert info.value.code == 2
     with pytest.raises(SystemExit) as info:
-        run_table(["--help"])
+        certify_main(["table", "--help"])
     assert info.value.code == 0
     out = capsys.readouterr().out
     for option in ("--latex", "--markdown", "--csv", "--no-verify", "PATH"):
@@ -248,7 +265,7 @@ def test_latex_is_well_formed_with_hostile_labels(tmp_path, capsys):
     code, tex, _ = run(capsys, "--latex", tmp_path)
     assert code == 0                                     # still verifies: info is free text
     check_latex(tex)
-    assert "weird\\_label \\#1 \\& 50\\% \\{x\\}" in tex
+    assert "weird" not in tex                            # info is never printed
     assert tex.count("& yes \\\\") == 2
     assert "\\usepackage{booktabs}" in tex and "re-verified" in tex
 

@@ -210,7 +210,9 @@ def wilson(successes: int, runs: int, z: float = 1.959963984540054) -> tuple[flo
     p = successes / runs
     centre = (p + z * z / (2 * runs)) / (1 + z * z / runs)
     half = z * math.sqrt(p * (1 - p) / runs + z * z / (4 * runs * runs)) / (1 + z * z / runs)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    low = 0.0 if successes == 0 else max(0.0, centre - half)        # exact ends at 0 and runs
+    high = 1.0 if successes == runs else min(1.0, centre + half)
+    return low, high
 
 
 def load_census(folder: Path, skip: Path | None = None) -> dict:
