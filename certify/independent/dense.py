@@ -200,7 +200,8 @@ def box_pairs(geo: Geometry, norms, bounds) -> dict:
 
 
 def centre_pairs(geo: Geometry) -> dict:
-    """{(p, q): Pair} at the centre (intervals from rounding the centre and the arithmetic)."""
+    """{(p, q): Pair} at the centre (intervals from rounding the centre and the arithmetic);
+    first derivatives only (the gradient needs no more)."""
     def around(value, e):
         return value - e, value + e
     A = {p: around(geo.dot(p, p), geo.err(p, p, box=False)) for p in range(geo.n + geo.k)}
@@ -212,7 +213,8 @@ def centre_pairs(geo: Geometry) -> dict:
         square_lo = Fraction(0) if q_lo <= 0 <= q_hi else min(q_lo * q_lo, q_hi * q_hi)
         out[(p, q)] = pair(iv, intervals.interval(a_lo, a_hi), intervals.interval(b_lo, b_hi),
                            intervals.interval(q_lo, q_hi),
-                           intervals.interval(a_lo * b_lo - square_hi, a_hi * b_hi - square_lo))
+                           intervals.interval(a_lo * b_lo - square_hi, a_hi * b_hi - square_lo),
+                           second=False)
     return out
 
 

@@ -49,15 +49,20 @@ def _constants(ctx):
 _CONSTANTS: dict = {}
 
 
-def pair(ctx, A, B, q, D=None) -> Pair:
+def pair(ctx, A, B, q, D=None, second: bool = True) -> Pair:
     """The pair function at (A, B, q); D = A B - q^2 may be passed as a tighter
-    enclosure (it must be positive: the caller checks that first)."""
+    enclosure (it must be positive: the caller checks that first).  With
+    second=False only f, f_A, f_B, f_q are computed (the others are None)."""
     if D is None:
         D = A * B - q * q
     pi, inv2pi, inv4pi, inv8pi = _constants(ctx)
     R = ctx.sqrt(D)
     rest = pi - ctx.atan2(R, q)                  # pi - t
-    inv_R, inv_A, inv_B = 1 / R, 1 / A, 1 / B
+    inv_A, inv_B = 1 / A, 1 / B
+    if not second:
+        return Pair(f=(R + rest * q) * inv2pi, fA=R * inv_A * inv4pi, fB=R * inv_B * inv4pi,
+                    fq=rest * inv2pi, fAA=None, fAB=None, fBB=None, fAq=None, fBq=None, fqq=None)
+    inv_R = 1 / R
     q_over_R = q * inv_R
     curvature = (q * q - D) * inv_R * inv8pi     # (2 q^2 - A B) / (8 pi R)
     return Pair(
