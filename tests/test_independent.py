@@ -665,3 +665,85 @@ def test_krawczyk_and_convexity_lemmas_on_an_affine_map():
         g_rad = [1 << 40] * 4                                         # 2^-80: tiny
         assert spectral.unique_zero(J, g_mid, g_rad, Gg, r)[0] == inside, offset
         assert spectral.unique_zero_convex(J, g_mid, g_rad, Gg, r, Fraction(0.29))[0] == inside, offset
+
+
+# ---------------------------------------------------------------------------
+# 6. a kind is one module plus one line; comparing two verdicts
+# ---------------------------------------------------------------------------
+def test_a_new_kind_is_one_module_and_one_line(k6, monkeypatch):
+    import types
+    from certify.independent import kinds
+    from certify.independent.outcome import ClaimResult
+
+    def read(obj):
+        reader.header(obj, set(obj) - {"info"})
+        return obj["k"]
+
+    module = types.SimpleNamespace(read=read, prove=lambda k: [ClaimResult("family", k == 6, "toy")])
+    obj = edited(k6, ("kind",), "toy_family")
+    assert refused(obj) == {"error"}                               # unknown kinds are refused
+    monkeypatch.setitem(kinds.KINDS, ("dense", "toy_family"), module)
+    verdict = check(obj)
+    assert verdict.accepted and [r.claim for r in verdict.results] == ["family"]
+    assert not check(edited(obj, ("k",), 7)).accepted
+
+
+def test_disagreements_name_the_claim(k6):
+    from certify.independent import disagreements
+    data = encode(edited(k6, ("claims", "hessian_min_eig_lower"), "1*2^-3"))
+    assert disagreements(kernel_verify(data), verify_bytes(data)) == []
+    good, bad = verify_bytes(K6.read_bytes()), verify_bytes(data)
+    found = disagreements(good, bad, names=("first", "second"))
+    assert "only the first checker accepts" in found
+    assert "claim 'hessian': proved only by the first checker" in found
+
+
+# ---------------------------------------------------------------------------
+# 7. symmetric mutations: both checkers give the same answer (test_fuzz covers dense)
+# ---------------------------------------------------------------------------
+def symmetric_mutation(rng, obj):
+    """(description, mutated object) of a symmetric certificate."""
+    import random  # noqa: F401  (rng is a random.Random)
+    out = copy.deepcopy(obj)
+    op = rng.choice(["shift", "radius", "claim", "claim_add", "blocks", "relabel", "d_max", "prec"])
+    if op == "shift":
+        o = rng.randrange(len(out["box"]["centre"]))
+        delta = Fraction(rng.choice([-1, 1]) * 10.0 ** rng.uniform(-32, -1))
+        out["box"]["centre"][o] = dyadic(frac(out["box"]["centre"][o]) + delta)
+    elif op == "radius":
+        out["box"]["radius"] = dyadic(frac(out["box"]["radius"]) * Fraction(rng.choice([2 ** -10, 2, 2 ** 10, 2 ** 30,
+                                                                                          2 ** 60])))
+    elif op == "claim":
+        key = rng.choice(sorted(out["claims"]))
+        out["claims"][key] = dyadic(frac(out["claims"][key]) * Fraction(rng.choice([0.5, 1 - 2 ** -40, 1 + 2 ** -40,
+                                                                                      1.0001, 2])))
+    elif op == "claim_add":
+        key = rng.choice(sorted(out["claims"]))
+        out["claims"][key] = dyadic(frac(out["claims"][key]) + rng.choice([-1, 1]) * Fraction(1, 2 ** rng.choice(
+            [30, 60, 70, 80, 120])))
+    elif op == "blocks":
+        out["blocks"] = list(reversed(out["blocks"]))
+    elif op == "relabel":
+        k = out["k"] + rng.choice([-1, 1])
+        out.update(k=k, n=k, d=k, blocks=[1, k - 1])
+    elif op == "d_max":
+        out["d_max"] = rng.choice([None, out["k"], out["k"] + 1])
+        if out["d_max"] == out["k"]:
+            out["claims"].pop("extra_min_eig_lower", None)
+    else:
+        out["prec"] = rng.choice([64, 100, 128, 256])
+    return op, out
+
+
+def test_symmetric_mutations_both_checkers_agree(sym8):
+    import random
+    rng = random.Random(20250602)
+    bases = [sym8, load(sorted(SYM_DIR.glob("*.json"), key=lambda p: len(p.name))[0])]
+    answers = []
+    for number in range(30):
+        op, obj = symmetric_mutation(rng, bases[number % 2])
+        data = encode(obj)
+        mine, reference = verify_bytes(data), kernel_verify(data)
+        assert mine.accepted == reference.accepted, (number, op, mine.first_failure(), reference.first_failure())
+        answers.append(mine.accepted)
+    assert 3 < sum(answers) < 27          # both answers occur

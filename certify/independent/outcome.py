@@ -34,5 +34,25 @@ class Verdict:
         return f"claim '{failed[0].claim}' refused: {failed[0].detail}" if failed else ""
 
 
+def disagreements(first, second, names=("kernel", "independent")) -> list[str]:
+    """Where two verdicts of the same bytes differ (any objects with .accepted, .error,
+    .results of .claim/.proved): the overall answer, then claim by claim.  Both checkers
+    may leave a true claim unproved; a difference still means a bug or a gap in one."""
+    out = []
+    if first.accepted != second.accepted:
+        who = names[0] if first.accepted else names[1]
+        out.append(f"only the {who} checker accepts")
+    if bool(first.error) != bool(second.error):
+        who = names[0] if first.error else names[1]
+        out.append(f"only the {who} checker finds the statement malformed")
+    a = {r.claim: r.proved for r in first.results}
+    b = {r.claim: r.proved for r in second.results}
+    for claim in [c for c in a if c in b]:
+        if a[claim] != b[claim]:
+            who = names[0] if a[claim] else names[1]
+            out.append(f"claim '{claim}': proved only by the {who} checker")
+    return out
+
+
 class NotSmooth(ArithmeticError):
     """A zero neuron or a parallel pair could not be excluded on the box."""

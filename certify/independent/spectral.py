@@ -242,7 +242,7 @@ def unique_zero_convex(H: Enclosure, g_mid: list, g_rad: list, Gg: int, r: Fract
     if not mu > 0 or len(g_mid) != N:
         return False, "no positive curvature bound"
     try:
-        g_float = np.array([math_ldexp(x, -Gg) for x in g_mid])
+        g_float = exact.to_float([g_mid], Gg)[0]
         step = np.linalg.solve(H.floats(), g_float)
         s_rows, Gs = exact.proposal(step.reshape(N, 1), C_BITS)
     except (np.linalg.LinAlgError, ArithmeticError, ValueError):
@@ -266,6 +266,3 @@ def unique_zero_convex(H: Enclosure, g_mid: list, g_rad: list, Gg: int, r: Fract
                       f"Newton point at {float(Fraction(s_top) / _pow2(Gs) / r):.3g} r from the centre)")
     return False, "gradient at the Newton point too large for the strong-convexity test"
 
-
-def math_ldexp(x: int, e: int) -> float:
-    return exact.to_float([[x]], -e)[0, 0]

@@ -9,8 +9,15 @@ from __future__ import annotations
 
 import hashlib
 
+import numpy as np
+
 from . import kinds, reader
-from .outcome import Verdict
+from .outcome import ClaimResult, Verdict
+
+# failures of a computation on strange but well-formed input (overflow, a non-finite
+# interval, a float proposal that cannot be formed): the claims are refused, which is
+# always sound; programming errors (TypeError, KeyError, ...) are not caught
+REFUSE_ON = (ArithmeticError, ValueError, MemoryError, RecursionError, np.linalg.LinAlgError)
 
 
 def verify_bytes(data: bytes) -> Verdict:
@@ -30,7 +37,10 @@ def verify_bytes(data: bytes) -> Verdict:
     except reader.FieldError as err:
         verdict.error = f"field {err}"
         return verdict
-    verdict.results = module.prove(statement)
+    try:
+        verdict.results = module.prove(statement)
+    except REFUSE_ON as err:
+        verdict.results = [ClaimResult("smooth", False, f"not proved: {type(err).__name__}: {str(err)[:80]}")]
     return verdict
 
 
