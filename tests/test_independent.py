@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import copy
 import json
+import os
 import subprocess
 import sys
 from fractions import Fraction
@@ -37,6 +38,8 @@ PACKAGE = ROOT / "certify" / "independent"
 SYM_DIR = CERT_DIR / "symmetric"
 POINT_DATA = ROOT / "tests" / "data" / "point"
 SLOW = pytest.mark.slow
+# mutations per agreement test below (saddle, symmetric); CERTIFY_FUZZ=N runs N / 10
+AGREEMENT_RUNS = max(30, int(os.environ.get("CERTIFY_FUZZ", "0")) // 10)
 
 
 def check(obj):
@@ -740,10 +743,54 @@ def test_symmetric_mutations_both_checkers_agree(sym8):
     rng = random.Random(20250602)
     bases = [sym8, load(sorted(SYM_DIR.glob("*.json"), key=lambda p: len(p.name))[0])]
     answers = []
-    for number in range(30):
+    for number in range(AGREEMENT_RUNS):
         op, obj = symmetric_mutation(rng, bases[number % 2])
         data = encode(obj)
         mine, reference = verify_bytes(data), kernel_verify(data)
         assert mine.accepted == reference.accepted, (number, op, mine.first_failure(), reference.first_failure())
         answers.append(mine.accepted)
-    assert 3 < sum(answers) < 27          # both answers occur
+    assert 0 < sum(answers) < len(answers)          # both answers occur
+
+
+def saddle_mutation(rng, obj):
+    """(description, mutated object) of a saddle certificate."""
+    out = copy.deepcopy(obj)
+    op = rng.choice(["shift", "radius", "claim", "index", "d_max", "prec", "sign"])
+    if op == "shift":
+        i, a = rng.randrange(out["n"]), rng.randrange(out["d"])
+        delta = Fraction(rng.choice([-1, 1]) * 10.0 ** rng.uniform(-32, -1))
+        out["box"]["centre"][i][a] = dyadic(frac(out["box"]["centre"][i][a]) + delta)
+    elif op == "radius":
+        out["box"]["radius"] = dyadic(frac(out["box"]["radius"]) * Fraction(rng.choice([2 ** -10, 2, 2 ** 20,
+                                                                                          2 ** 60, 2 ** 90])))
+    elif op == "claim":
+        key = rng.choice(sorted(set(out["claims"]) - {"morse_index"}))
+        out["claims"][key] = dyadic(frac(out["claims"][key]) * Fraction(rng.choice([0.5, 1 - 2 ** -40, 1 + 2 ** -40,
+                                                                                      1.0001, 2, -1])))
+    elif op == "index":
+        out["claims"]["morse_index"] = max(1, out["claims"]["morse_index"] + rng.choice([-1, 1]))
+    elif op == "d_max":
+        out["d_max"] = rng.choice([None, out["d"], out["d"] + 1])
+        if out["d_max"] == out["d"]:
+            out["claims"].pop("extra_min_eig_lower", None)
+    elif op == "prec":
+        out["prec"] = rng.choice([64, 100, 128, 256])
+    else:
+        i = rng.randrange(out["n"])
+        out["box"]["centre"][i] = [dyadic(-frac(x)) for x in out["box"]["centre"][i]]
+    return op, out
+
+
+def test_saddle_mutations_both_checkers_agree(saddle):
+    import random
+    rng = random.Random(20250603)
+    answers = []
+    for number in range(AGREEMENT_RUNS + 10):
+        op, obj = saddle_mutation(rng, saddle)
+        data = encode(obj)
+        mine, reference = verify_bytes(data), kernel_verify(data)
+        assert mine.accepted == reference.accepted, (number, op, mine.first_failure(), reference.first_failure())
+        if op in ("index", "sign"):
+            assert not mine.accepted, (number, op)          # a different index, or no longer critical
+        answers.append(mine.accepted)
+    assert 0 < sum(answers) < len(answers)

@@ -118,8 +118,9 @@ def _nearest(q: Fraction) -> int:
 class Geometry:
     """Vectors x_0..x_{n-1} = students (box radius r), x_n.. = teachers (exact).
 
-    The stored centres are rounded to x~ on the grid 2^-Gx (Gx = grid_bits) with
-    dev_p >= |x_p - x~_p|_inf exactly (0 when nothing was rounded).  Every point of
+    The stored rows are rounded to x~ on the grid 2^-Gx (Gx = the radius's exponent
+    + 64, at most 2 prec + 128: finer only slows the arithmetic) with dev_p >=
+    |x_p - x~_p|_inf, exactly and rounded up (0 when nothing was rounded).  Every point of
     the box then has |x_p - x~_p|_inf <= delta_p = dev_p + r_p (r_p = r for students, 0
     for teachers), and
         |x_p . x_q - x~_p . x~_q| <= delta_q |x~_p|_1 + delta_p |x~_q|_1 + d delta_p delta_q.
@@ -169,12 +170,12 @@ class Geometry:
     def smooth_bounds(self):
         """Exact bounds over X: {p: (lo, hi)} of |x_p|^2 and {(p, q): (q_lo, q_hi, D_lo, D_hi)}
         of x_p . x_q and D = |x_p|^2 |x_q|^2 - (x_p . x_q)^2.  Raises NotSmooth unless every
-        student norm and every D is proved positive on X."""
+        norm and every D is proved positive on X (A B >= A_lo B_lo needs A_lo, B_lo > 0)."""
         norms = {}
         for p in range(self.n + self.k):
             value, e = self.dot(p, p), self.err(p, p)
             norms[p] = (value - e, value + e)
-            if p < self.n and not norms[p][0] > 0:
+            if not norms[p][0] > 0:
                 raise NotSmooth(f"{self.name(p)} may be zero on the box")
         out = {}
         for p, q, _ in self.pairs():
@@ -292,7 +293,7 @@ def _term_bound(c_abs: int, c_rad: int, x: tuple, y: tuple, d: int) -> int:
 
 def hessian_and_extra(geo: Geometry, on_box: dict):
     """(H, M): Enclosures of the Hessian (N x N, N = n d) and of M (n x n) valid on X."""
-    n, k, d, E = geo.n, geo.k, geo.d, geo.Gx
+    n, d, E = geo.n, geo.d, geo.Gx
     Gv, Gk = VECTOR_GRID, COEFFICIENT_GRID
     # vectors rounded to 2^-Gv; deviation bound = rounding + box radius
     xhat, shape = [], []
@@ -318,7 +319,7 @@ def hessian_and_extra(geo: Geometry, on_box: dict):
     uu = [[0, 0] for _ in range(n)]
     cross = [[] for _ in range(n)]           # (p, m, rad) of the u x_p^T + x_p u^T terms
     outer = [[] for _ in range(n)]           # (p, m, rad) of the x_p x_p^T terms
-    off = {}                                 # (i, j) -> (a, b, cu, cv) grids
+    off = {}                                 # (i, j) -> grids of (f_q, f_qq, 2 f_Aq, 2 f_Bq)
     M_mid = [[0] * n for _ in range(n)]
     M_rad = [[0] * n for _ in range(n)]
     for (p, q), P in on_box.items():
@@ -359,20 +360,22 @@ def hessian_and_extra(geo: Geometry, on_box: dict):
             for b in range(d):
                 target[j * d + b] = (row[b] + half) >> drop
 
-    for (i, j), (a, b, cu, cv) in off.items():
+    for (i, j), (c_I, c_uv, c_uu, c_vv) in off.items():
+        # H_ij = c_I I + c_uv (u v^T + v u^T) + c_uu u u^T + c_vv v v^T = c_I I + u y1^T + v y2^T
         u, v = xhat[i], xhat[j]
-        y1 = [b[0] * vb + cu[0] * ub for ub, vb in zip(u, v)]
-        y2 = [b[0] * ub + cv[0] * vb for ub, vb in zip(u, v)]
-        ident_term = a[0] << (2 * Gv)
+        y1 = [c_uv[0] * vb + c_uu[0] * ub for ub, vb in zip(u, v)]
+        y2 = [c_uv[0] * ub + c_vv[0] * vb for ub, vb in zip(u, v)]
+        ident_term = c_I[0] << (2 * Gv)
         block = [[ua * y1b + va * y2b for y1b, y2b in zip(y1, y2)] for ua, va in zip(u, v)]
         for t in range(d):
             block[t][t] += ident_term
         place(i, j, block)
         place(j, i, block)      # H_ji = H_ij^T = H_ij (both symmetric)
-        bound = (a[1] + _term_bound(abs(b[0]) << (Bounds.G - Gk), b[1], shape[i], shape[j], d)
-                 + _term_bound(abs(b[0]) << (Bounds.G - Gk), b[1], shape[j], shape[i], d)
-                 + _term_bound(abs(cu[0]) << (Bounds.G - Gk), cu[1], shape[i], shape[i], d)
-                 + _term_bound(abs(cv[0]) << (Bounds.G - Gk), cv[1], shape[j], shape[j], d))
+        lift = Bounds.G - Gk
+        bound = (c_I[1] + _term_bound(abs(c_uv[0]) << lift, c_uv[1], shape[i], shape[j], d)
+                 + _term_bound(abs(c_uv[0]) << lift, c_uv[1], shape[j], shape[i], d)
+                 + _term_bound(abs(c_uu[0]) << lift, c_uu[1], shape[i], shape[i], d)
+                 + _term_bound(abs(c_vv[0]) << lift, c_vv[1], shape[j], shape[j], d))
         block_bound[i][j] = block_bound[j][i] = bound
     for i in range(n):
         u = xhat[i]

@@ -376,25 +376,25 @@ def prove(st: SymmetricStatement) -> list[ClaimResult]:
         box = [intervals.interval(c - r, c + r) for c in st.centre]
         point = [intervals.interval(c) for c in st.centre]
         try:
-            on_box = evaluate(S, box, st.k, want_hessian=True)
+            on_box = evaluate(S, box, st.k, want_hessian=True)         # phi, Hess phi on the box
+            at_centre = evaluate(S, point, st.k, want_hessian=False)   # phi, grad phi at c
         except NotSmooth as err:
             return [ClaimResult("smooth", False, str(err))]
         except (ArithmeticError, ValueError) as err:
             return [ClaimResult("smooth", False, f"pair functions not enclosed: {str(err)[:80]}")]
         results = [ClaimResult("smooth", True, "no zero neuron, no parallel pair on the box")]
-        results.append(_refusing(lambda: _loss(st, S, point, on_box), "loss"))
+        results.append(_refusing(lambda: _loss(st, at_centre, on_box), "loss"))
         results.append(_refusing(lambda: _hessian(st, S, R, parent, box), "hessian"))
         if st.covers_extra_dimensions:
             results.append(_refusing(lambda: _extra(st, S, R, parent, box), "extra_dims"))
-        results.append(_refusing(lambda: _critical(st, S, point, on_box), "critical"))
+        results.append(_refusing(lambda: _critical(st, S, at_centre, on_box), "critical"))
     return results
 
 
-def _loss(st, S, point, on_box) -> ClaimResult:
+def _loss(st, at_centre, on_box) -> ClaimResult:
     lo_claim, hi_claim = st.claims["loss_lower"], st.claims["loss_upper"]
     if not lo_claim > 0:
         return ClaimResult("loss", False, "claimed loss lower bound is not positive")
-    at_centre = evaluate(S, point, st.k, want_hessian=False)
     r = st.radius
     spread = (r * sum(intervals.magnitude(x) for x in at_centre.gradient)
               + r * r * sum(intervals.magnitude(x) for row in on_box.hessian for x in row) / 2)
@@ -433,8 +433,7 @@ def _extra(st, S, R, parent, box) -> ClaimResult:
     return ClaimResult("extra_dims", False, f"could not prove S_M - mu' P > 0 ({detail})")
 
 
-def _critical(st, S, point, on_box) -> ClaimResult:
-    at_centre = evaluate(S, point, st.k, want_hessian=False)
+def _critical(st, S, at_centre, on_box) -> ClaimResult:
     G = 2 * st.prec
     J = _matrix_enclosure(on_box.hessian, G)
     g = [intervals.on_grid(x, G) for x in at_centre.gradient]
