@@ -43,10 +43,13 @@ def matmul(A: list[list[int]], B: list[list[int]]) -> list[list[int]]:
     # |C_ij| <= p max|A| max|B| < 2^(S - 1)
     bound_bits = _bits(A) + _bits(B) + max(1, p).bit_length()
     width = 8 * ((bound_bits + 1) // 8 + 1)          # S, a whole number of bytes, >= bound_bits + 2
-    packed = [int.from_bytes(b"".join(x.to_bytes(width // 8, "little", signed=True) for x in row),
-                             "little", signed=False) - _borrow(row, width) for row in B]
-    bias = int.from_bytes((1 << (width - 1)).to_bytes(width // 8, "little") * m, "little")
-    nbytes = m * width // 8
+    step = width // 8
+    half = 1 << (width - 1)
+    # every digit stored as x + 2^(S-1) in [0, 2^S), then the constant sum_j 2^(S-1) 2^(S j) removed
+    bias = int.from_bytes(half.to_bytes(step, "little") * m, "little")
+    packed = [int.from_bytes(b"".join((x + half).to_bytes(step, "little") for x in row), "little") - bias
+              for row in B]
+    nbytes = m * step
     out = []
     for row in A:
         total = bias
@@ -54,19 +57,7 @@ def matmul(A: list[list[int]], B: list[list[int]]) -> list[list[int]]:
             if a:
                 total += a * b
         raw = total.to_bytes(nbytes, "little")      # fails loudly if a digit overflowed
-        step = width // 8
-        half = 1 << (width - 1)
         out.append([int.from_bytes(raw[j * step:(j + 1) * step], "little") - half for j in range(m)])
-    return out
-
-
-def _borrow(row, width: int) -> int:
-    """Correction so that packing signed bytes gives sum_j x_j 2^(S j): a negative
-    digit x stored as the two's-complement bytes of x reads as x + 2^S."""
-    out = 0
-    for j, x in enumerate(row):
-        if x < 0:
-            out += 1 << (width * (j + 1))
     return out
 
 

@@ -48,7 +48,10 @@ class Enclosure:
         return Fraction(max(self.rowrad, default=0), 1) / _pow2(self.G)
 
     def floats(self) -> np.ndarray:
-        return exact.to_float(self.mid, self.G)
+        """mid 2^-G in floats (for proposals only; computed once)."""
+        if getattr(self, "_floats", None) is None:
+            self._floats = exact.to_float(self.mid, self.G)
+        return self._floats
 
     def symmetric(self) -> bool:
         return all(self.mid[i][j] == self.mid[j][i] for i in range(self.size) for j in range(i))
