@@ -14,8 +14,16 @@ Every mutation is classified UP FRONT:
           classified as above.
 The test fails if anything in 'refuse' is accepted, the oracle finds an
 accepted statement false, or an accepted statement stays undecided.
-Size: CERTIFY_FUZZ=N mutations (default 1000), seed CERTIFY_FUZZ_SEED.
-`pytest -s` prints the counts.
+
+Every mutation goes through BOTH checkers: the kernel (certify.kernel) and the
+independent checker (certify.independent, mpmath + exact integers).  Each one's
+acceptances are judged as above (0 false accepts in either), and a mutation that
+one accepts and the other refuses is a disagreement: the test fails on every
+disagreement (docs/independent-checker.md, "Running both").
+Size: CERTIFY_FUZZ=N mutations (default 1000) through the kernel; the independent
+checker, about ten times slower per proof, sees every one of them when
+CERTIFY_FUZZ is set and every CERTIFY_FUZZ_INDEPENDENT_EVERY-th (default 3)
+otherwise.  Seed CERTIFY_FUZZ_SEED.  `pytest -s` prints the counts.
 """
 from __future__ import annotations
 
@@ -29,6 +37,7 @@ from fractions import Fraction
 
 import pytest
 
+from certify.independent import verify_bytes as independent_verify_bytes
 from certify.kernel.verify import verify_bytes
 
 from helpers import K6, encode, get_path, larger_certificate, load, put_path
@@ -37,6 +46,9 @@ from oracle.judge import Reference, judge
 from oracle.numbers import dyadic, frac, strict_fraction
 
 N_MUTATIONS = int(os.environ.get("CERTIFY_FUZZ", "1000"))
+# the independent checker sees every INDEPENDENT_EVERY-th mutation (all of them under CERTIFY_FUZZ)
+INDEPENDENT_EVERY = int(os.environ.get("CERTIFY_FUZZ_INDEPENDENT_EVERY",
+                                       "1" if "CERTIFY_FUZZ" in os.environ else "3"))
 SEED = int(os.environ.get("CERTIFY_FUZZ_SEED", "20250601"))
 NOT_PART_OF_THE_CLAIM = ("info", "software", "prec")
 
@@ -508,7 +520,26 @@ MATHEMATICAL = [(m_centre_shift_one, 8), (m_centre_shift_all, 4), (m_sign_flip, 
 LARGER_SHARE = 0.04   # share of the mutations spent on the larger certificate (slower proofs)
 
 
-def run_fuzz(n_mutations: int, seed: int):
+CHECKERS = {"kernel": verify_bytes, "independent": independent_verify_bytes}
+
+
+def judge_acceptance(label: str, data: bytes, base: Base) -> tuple[str, str]:
+    """('true' | 'false' | 'undecided', reason) for bytes that a checker ACCEPTED."""
+    if label == "refuse":
+        return "false", "labelled must-refuse"
+    if label == "true":
+        return "true", "labelled true"
+    obj = strict_decode(data)
+    if obj is None:
+        return "false", "accepted bytes that are not canonical JSON"
+    return classify_decoded(base, obj)
+
+
+def run_fuzz(n_mutations: int, seed: int, independent_every: int = 1):
+    """Mutations through both checkers; returns (stats, per_generator, seconds), where
+    stats[name] holds the counts, false accepts, undecided acceptances and refused
+    true statements of checker `name`, and stats["disagreements"] the mutations one
+    checker accepted and the other refused."""
     rng = random.Random(seed)
     bases = [Base(K6)]
     bigger = larger_certificate()
@@ -522,13 +553,15 @@ def run_fuzz(n_mutations: int, seed: int):
         big_budget = min(int(LARGER_SHARE * n_mutations) + 1, int(seconds / (2 * t_big + 1e-3)))
     gens = STRUCTURAL + MATHEMATICAL
     weights = [w for _, w in gens]
-    counts = Counter()
     per_generator = Counter()
-    false_accepts, undecided, refused_true = [], [], []
+    stats = {name: {"counts": Counter(), "false": [], "undecided": [], "refused_true": []}
+             for name in CHECKERS}
+    disagreements = []
+    seconds = Counter()
     t0 = time.perf_counter()
     for number in range(n_mutations):
-        if big is not None and rng.random() < LARGER_SHARE and counts["on larger"] < big_budget:
-            counts["on larger"] += 1
+        if big is not None and rng.random() < LARGER_SHARE and stats["kernel"]["counts"]["on larger"] < big_budget:
+            stats["kernel"]["counts"]["on larger"] += 1
             base = big
             gen = rng.choices([g for g, _ in MATHEMATICAL], [w for _, w in MATHEMATICAL])[0]
         else:
@@ -536,62 +569,79 @@ def run_fuzz(n_mutations: int, seed: int):
             gen = rng.choices([g for g, _ in gens], weights)[0]
         label, data = gen(rng, base)
         per_generator[gen.__name__] += 1
-        counts["tried"] += 1
-        verdict = verify_bytes(data)
         tag = f"#{number} {gen.__name__} on {base.path.name}"
-        if not verdict.accepted:
-            counts["refused"] += 1
-            if label == "true":
-                refused_true.append(f"{tag}: {verdict.first_failure()[:100]}")
-            continue
-        counts["accepted"] += 1
-        counts[f"accepted [{label}]"] += 1
-        if label == "refuse":
-            false_accepts.append(f"{tag}: labelled must-refuse")
-            continue
-        if label == "true":
-            counts["legitimately accepted"] += 1
-            continue
-        obj = strict_decode(data)
-        if obj is None:
-            false_accepts.append(f"{tag}: accepted bytes that are not canonical JSON")
-            continue
-        answer, reason = classify_decoded(base, obj)
-        if answer == "false":
-            false_accepts.append(f"{tag}: oracle says false: {reason}")
-        elif answer == "true":
-            counts["legitimately accepted"] += 1
-        else:
-            undecided.append(f"{tag}: {reason}")
-    counts["false accepts"] = len(false_accepts)
-    counts["accepted, undecided"] = len(undecided)
-    counts["true statements refused"] = len(refused_true)
-    return counts, per_generator, false_accepts, undecided, refused_true, time.perf_counter() - t0
+        accepted = {}
+        judgement = []                       # the oracle runs at most once per mutation
+        for name, check in CHECKERS.items():
+            if name == "independent" and number % independent_every:
+                continue
+            t = time.perf_counter()
+            verdict = check(data)
+            seconds[name] += time.perf_counter() - t
+            record = stats[name]
+            record["counts"]["tried"] += 1
+            accepted[name] = verdict.accepted
+            if not verdict.accepted:
+                record["counts"]["refused"] += 1
+                if label == "true":
+                    record["refused_true"].append(f"{tag}: {verdict.first_failure()[:100]}")
+                continue
+            record["counts"]["accepted"] += 1
+            if not judgement:
+                judgement.append(judge_acceptance(label, data, base))
+            answer, reason = judgement[0]
+            if answer == "false":
+                record["false"].append(f"{tag}: {reason}")
+            elif answer == "true":
+                record["counts"]["legitimately accepted"] += 1
+            else:
+                record["undecided"].append(f"{tag}: {reason}")
+        if len(set(accepted.values())) > 1:
+            who = "kernel" if accepted["kernel"] else "independent"
+            disagreements.append(f"{tag} [{label}]: only the {who} checker accepts")
+    for name, record in stats.items():
+        record["counts"]["false accepts"] = len(record["false"])
+        record["counts"]["accepted, undecided"] = len(record["undecided"])
+        record["counts"]["true statements refused"] = len(record["refused_true"])
+        record["seconds"] = seconds[name]
+    stats["disagreements"] = disagreements
+    return stats, per_generator, time.perf_counter() - t0
 
 
 def test_mutation_fuzz():
-    counts, per_generator, false_accepts, undecided, refused_true, seconds = run_fuzz(N_MUTATIONS, SEED)
-    print(f"\nfuzz: seed {SEED}, {seconds:.1f} s, larger certificate: {larger_certificate()}")
-    for key in ("tried", "on larger", "refused", "accepted", "legitimately accepted", "accepted, undecided",
-                "false accepts", "true statements refused"):
-        print(f"  {key:24s} {counts[key]}")
+    stats, per_generator, seconds = run_fuzz(N_MUTATIONS, SEED, INDEPENDENT_EVERY)
+    print(f"\nfuzz: seed {SEED}, {seconds:.1f} s, larger certificate: {larger_certificate()}, "
+          f"independent checker on every {INDEPENDENT_EVERY} mutation(s)")
+    for name in CHECKERS:
+        record = stats[name]
+        print(f" {name} checker ({record['seconds']:.1f} s):")
+        for key in ("tried", "on larger", "refused", "accepted", "legitimately accepted", "accepted, undecided",
+                    "false accepts", "true statements refused"):
+            if key in record["counts"] or key != "on larger":
+                print(f"  {key:24s} {record['counts'][key]}")
+        for line in record["refused_true"][:10]:
+            print("  true statement refused (incompleteness, allowed):", line)
+        for line in record["undecided"][:20]:
+            print("  undecided:", line)
+        for line in record["false"][:20]:
+            print("  FALSE ACCEPT:", line)
+    print(f"  disagreements            {len(stats['disagreements'])}")
+    for line in stats["disagreements"][:20]:
+        print("  DISAGREEMENT:", line)
     print("  per mutation kind:", dict(sorted(per_generator.items())))
-    print("  accepted by up-front label:",
-          {key[10:-1]: v for key, v in sorted(counts.items()) if key.startswith("accepted [")})
-    for line in refused_true[:10]:
-        print("  true statement refused (incompleteness, allowed):", line)
-    for line in undecided[:20]:
-        print("  undecided:", line)
-    for line in false_accepts[:20]:
-        print("  FALSE ACCEPT:", line)
-    assert counts["tried"] == N_MUTATIONS
-    assert false_accepts == [], false_accepts[:10]
-    # an accepted mutation the oracle can neither prove true nor false is not
-    # evidence of soundness: extend the oracle (oracle/judge.py) rather than pass
-    assert undecided == [], undecided[:10]
-    # the run must really exercise both sides
-    assert counts["refused"] > N_MUTATIONS // 2
-    assert counts["legitimately accepted"] > 0
+    print("  accepted by up-front label:", {key[10:-1]: v for key, v in sorted(stats["kernel"]["counts"].items())
+                                             if key.startswith("accepted [")})
+    kernel, independent = stats["kernel"], stats["independent"]
+    assert kernel["counts"]["tried"] == N_MUTATIONS
+    for record in (kernel, independent):
+        assert record["false"] == [], record["false"][:10]
+        # an accepted mutation the oracle can neither prove true nor false is not
+        # evidence of soundness: extend the oracle (oracle/judge.py) rather than pass
+        assert record["undecided"] == [], record["undecided"][:10]
+        # the run must really exercise both sides
+        assert record["counts"]["refused"] > record["counts"]["tried"] // 2
+        assert record["counts"]["legitimately accepted"] > 0
+    assert stats["disagreements"] == [], stats["disagreements"][:10]
     if N_MUTATIONS >= 1000:
         assert set(per_generator) >= {g.__name__ for g, w in STRUCTURAL + MATHEMATICAL if w >= 1}
 
@@ -656,6 +706,7 @@ def test_every_structural_mutation_kind_is_refused_on_its_own():
             label, data = gen(random.Random(seed), base)
             assert label == "refuse"
             assert not verify_bytes(data).accepted, (gen.__name__, seed)
+            assert not independent_verify_bytes(data).accepted, (gen.__name__, seed)
 
 
 ISSUE_FAMILIES = {   # issue 4's list of mutation families -> the generators that produce them
