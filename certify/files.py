@@ -91,12 +91,18 @@ def check_output_folder(folder, create: bool = True, parents: bool = False) -> P
     return folder
 
 
-def check_output_file(path) -> Path:
-    """The target file, checked before any work: not '-', not a special file or a
-    folder, in a writable folder (which must already exist)."""
+def check_output_file(path, force: bool = True, is_certificate=None) -> Path:
+    """The target file, checked before any work: not '-', not a symbolic link (writing
+    would replace the link, e.g. /dev/stdout), not a special file or a folder, in a
+    writable folder (which must already exist).  Unless `force`, an existing file must
+    pass is_certificate(bytes) (it may then be kept or compared after the work);
+    anything else would be replaced, so it is refused now."""
     path = Path(path)
     if str(path) == "-":
         raise FileProblem("writing to standard output ('-') is not supported: name a file")
+    if path.is_symlink():
+        raise FileProblem(f"cannot write {path}: a symbolic link (writing would replace the link); "
+                          "name the file itself")
     try:
         info = os.stat(path)
     except FileNotFoundError:
@@ -105,6 +111,14 @@ def check_output_file(path) -> Path:
         raise FileProblem(f"cannot use {path}: {_describe(err)}") from None
     if info is not None and not stat.S_ISREG(info.st_mode):
         raise FileProblem(f"cannot write {path}: {_kind(info.st_mode)}, not a regular file")
+    if info is not None and not force and is_certificate is not None:
+        try:
+            ok = is_certificate(read_bounded(path, info.st_size))
+        except FileProblem:
+            ok = False
+        if not ok:
+            raise WouldOverwrite(f"{path} exists and is not a certificate (use --force to replace it, "
+                                 "or another name)")
     check_output_folder(path.parent, create=False)
     return path
 
@@ -127,6 +141,7 @@ def write_atomic(path, data: bytes, force: bool = False, limit: int | None = Non
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
+            os.chmod(tmp, 0o666 & ~_umask())       # as open() would create it (mkstemp: 0600)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()
@@ -138,6 +153,12 @@ def write_atomic(path, data: bytes, force: bool = False, limit: int | None = Non
     except OSError as err:
         raise FileProblem(f"cannot write {path}: {_describe(err)}") from None
     return True
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def natural_key(path: Path) -> list:

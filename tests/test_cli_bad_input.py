@@ -143,11 +143,6 @@ def test_lowest_precision_works(tmp_path):
     assert run_certify("verify", path, cwd=tmp_path).returncode == 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: certify/producer/refine.py:42 newton(max_steps=12): each float-Hessian Newton step gains "
-    "~13 digits, so the gradient stalls near 6e-170 (2^-561) and every dense certification with "
-    "--prec above ~577 bits fails ('refine: gradient still 6.01e-170 after 12 Newton steps', exit 1), "
-    "while cli/common.py PREC_RANGE accepts up to 2048 (the symmetric method works at 2048)"))
 def test_highest_precision_works(tmp_path):
     proc = run_certify("k=6", "--prec", "2048", "--out", "out", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
@@ -173,11 +168,6 @@ def test_an_existing_certificate_with_other_content_is_not_replaced(tmp_path):
     assert target.read_bytes() == other and files_in(tmp_path / "out") == [K6.name]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: an existing output file with different content is found only when writing, after the "
-    "work (certify/files.py:112 write_atomic, called from cli/output.py:30): cli/point.py:35 "
-    "check_output_file and cli/certify_k.py:72 check_output_folder accept it, so the run does all "
-    "its work and then exits 2 'not written' (issue 14: check the output target before any work)"))
 def test_an_existing_output_file_is_refused_before_the_work(tmp_path):
     """A candidate that cannot be certified (parallel neurons): if the target were
     checked first the answer would be 'exists' (exit 2), not the result of the work."""
@@ -197,11 +187,6 @@ def test_a_missing_output_folder_is_created_only_when_its_parent_exists(tmp_path
     assert proc.returncode == 0 and files_in(tmp_path) == ["new", f"new/{K6.name}"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: in a folder without certificates/, `certify k=41` (symmetric method, default folder "
-    "certificates/symmetric) exits 2 'folder certificates/symmetric does not exist (create it first)' "
-    "while `certify k=6` creates its default certificates/: cli/certify_k.py:72 passes create=True "
-    "but files.py:78 creates only when the parent exists"))
 def test_the_default_output_folder_of_the_symmetric_method_is_created(tmp_path):
     proc = run_certify("k=41", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
@@ -233,9 +218,9 @@ def test_a_folder_nobody_can_write_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize("target, words", [("/dev/full", "a device"), ("-", "standard output ('-')"),
-                                           ("/dev/stdout", "not a regular file")])
+                                           ("/dev/stdout", "symbolic link")])
 def test_special_files_are_refused_as_output_files(tmp_path, target, words):
-    """(Under the test runner /dev/stdout is a pipe.)"""
+    """(/dev/stdout is a symbolic link: refused whatever it points to.)"""
     assert_usage_error(run_certify("point", SADDLE, "--out", target, cwd=tmp_path), words)
     assert files_in(tmp_path) == []
 
@@ -247,13 +232,6 @@ def test_special_files_are_refused_as_output_folders(tmp_path, target):
     assert files_in(tmp_path) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: with standard output redirected to a regular file, `point --out /dev/stdout` passes "
-    "files.py:94 check_output_file (os.stat follows the symlink to a regular file), then answers "
-    "'/dev/stdout exists with different content (use --force to replace it)'; with --force, "
-    "files.py:134 os.replace would replace the symlink /dev/stdout itself by a regular file "
-    "(the same happens to any symlink given as --out: the link is replaced, the target untouched, "
-    "and files.py:128 mkstemp leaves it mode 0600)"))
 def test_standard_output_redirected_to_a_file_is_refused_as_a_special_target(tmp_path):
     out = tmp_path / "stdout.txt"
     with open(out, "w") as handle:
@@ -278,10 +256,6 @@ def test_a_folder_given_as_output_file_is_refused(tmp_path):
     assert files_in(tmp_path) == ["dir"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: certificates are written with mode 0600 whatever the umask (certify/files.py:128 "
-    "tempfile.mkstemp, then os.replace), where the old writer (Path.write_bytes) gave 0644 under "
-    "umask 022: a certificate meant to be shared is unreadable by others"))
 def test_written_certificates_follow_the_umask(tmp_path):
     proc = run_certify("k=6", "--out", "out", cwd=tmp_path)
     assert proc.returncode == 0
@@ -333,11 +307,6 @@ def test_verify_names_crlf_line_endings(tmp_path):
     assert_unreadable_line(run_certify("verify", "crlf.json", cwd=tmp_path), "CRLF")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: certify/kernel/format.py:65-76 decode: the Unreadable raised inside json.loads by "
-    "parse_float (and by the duplicate-key hook) is a ValueError, so the `except (ValueError, "
-    "RecursionError)` clause re-wraps it as 'not valid JSON (JSON constant float ... is not "
-    "allowed)': a valid-JSON candidate passed to verify is called 'not valid JSON' (issue 14)"))
 def test_verify_does_not_call_valid_json_invalid(tmp_path):
     shutil.copy(POINT_DATA / "saddle_k4_n4.json", tmp_path / "cand.json")
     json.loads((tmp_path / "cand.json").read_text())               # it IS valid JSON

@@ -17,6 +17,7 @@ import pytest
 from flint import arb, ctx
 
 from certify.kernel.dense import geometry
+from certify.kernel.ballarray import Balls
 from certify.kernel.dense.hessian import hessian_enclosure
 from certify.kernel.dense.method import require_orthonormal
 from certify.kernel.format import FormatError
@@ -41,7 +42,7 @@ class KernelFormulas:
 
     @staticmethod
     def hessian(W, V):
-        return hessian_enclosure(geometry.Geometry(W, V)).to_arb_mat()
+        return hessian_enclosure(geometry.Geometry(W, V), Balls).to_arb_mat()
 
     @staticmethod
     def extra_dimension_block(W, V):

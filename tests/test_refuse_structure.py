@@ -299,7 +299,7 @@ def test_structure_errors_are_found_before_any_mathematics(k6, monkeypatch):
     """The reader refuses without calling the prover (a malformed file costs no proof)."""
     from certify.kernel.dense import method
     called = []
-    monkeypatch.setattr(method, "prove", lambda statement: called.append(1) or [])
+    monkeypatch.setattr(method, "prove", lambda statement, plan=None: called.append(1) or [])
     bad = copy.deepcopy(k6)
     bad["prec"] = 63
     assert_field_error(verify_obj(bad), "prec")

@@ -258,13 +258,13 @@ def test_fast_inertia_counts_are_exact_on_random_interval_matrices():
 # the arb Hessian (ballarray.Balls) against the float one and the pair-by-pair oracle
 # ---------------------------------------------------------------------------
 def reference_hessian(W, V):
-    """tests/reference_balls.py (written pair by pair from docs/mathematics.md); it
+    """tests/oracle/balls.py (written pair by pair from docs/mathematics.md); it
     still imports NotSmooth from the kernel module's former place."""
     import importlib
     import types
     from certify.kernel import pair
     sys.modules.setdefault("certify.kernel.geometry", types.SimpleNamespace(NotSmooth=pair.NotSmooth))
-    return importlib.import_module("reference_balls").hessian(W, V)
+    return importlib.import_module("oracle.balls").hessian(W, V)
 
 
 @pytest.mark.parametrize("path", [K6, SADDLE, MINIMUM_N8], ids=lambda p: p.name)

@@ -44,6 +44,12 @@ def method_for(k: int, choice: str | None) -> str:
     return choice or ("dense" if k <= MAX_K_DENSE else "symmetric")
 
 
+def family_object(k: int, method: str) -> dict:
+    """The fields of a family member's certificate that name its file."""
+    return {"k": k, "n": k, "method": method, "kind": "local_minimum", "blocks": [1, k - 1],
+            "info": {"symmetry": f"S1xS{k - 1}"}}
+
+
 def certify_one(task):
     """(k, outcome or None, reason): the worker of one k (also in a process pool)."""
     k, prec, method = task
@@ -70,6 +76,9 @@ def run(argv: list[str]) -> int:
                for m in folders}
     for folder in set(targets.values()):            # before any work
         check_output_folder(folder, parents=args.out is None)
+    for k in ks:
+        method = method_for(k, args.method)
+        output.check_target(targets[method] / output.file_name(family_object(k, method)), args.force)
     report = common.Report(args, "certify")
     status = common.EXIT_OK
     below = [k for k in ks if k < FIRST_K]

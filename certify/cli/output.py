@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..files import FileProblem, write_atomic
-from ..kernel.format import MAX_BYTES
+from ..files import FileProblem, check_output_file, read_bounded, write_atomic
+from ..kernel import methods
+from ..kernel.format import MAX_BYTES, FormatError, Unreadable, decode
 from ..producer.symmetry import isotropy_label
 from ..views.display import decimal
 
@@ -22,12 +23,45 @@ def file_name(obj: dict) -> str:
     return f"k{obj['k']}_n{obj['n']}_{label}.json"
 
 
+def is_certificate(data: bytes) -> bool:
+    """The bytes are a well-formed certificate (the kernel's reader accepts them)."""
+    try:
+        methods.read(decode(data))
+        return True
+    except (Unreadable, FormatError):
+        return False
+
+
+def check_target(path: Path, force: bool) -> Path:
+    """Before any work: the certificate file `path` can be written, and anything already
+    there is a certificate (compared after the work) unless `force`."""
+    return check_output_file(path, force, is_certificate)
+
+
+def same_statement(old: bytes, new: bytes) -> bool:
+    """Two certificates that differ at most in their `software` record (the producer's
+    versions): the same statement, so the existing file (and its SHA-256) is kept."""
+    try:
+        a, b = decode(old), decode(new)
+    except Unreadable:
+        return False
+    return isinstance(a, dict) and isinstance(b, dict) and (
+        {k: v for k, v in a.items() if k != "software"} == {k: v for k, v in b.items() if k != "software"})
+
+
 def write_certificate(outcome, target: Path, force: bool, report, where: str, name: str | None = None):
     """(path, changed) after writing outcome's exact bytes (accepted by the verifier) into the
     folder `target` (or to the file `target` when name is False); None, with the reason
-    reported, if the file could not be written."""
+    reported, if the file could not be written.  An existing file with the same statement
+    (it differs at most in its software record) is kept unless `force`."""
     path = target if name is False else target / (name or file_name(outcome.obj))
     try:
+        if not force and path.is_file() and not path.is_symlink():
+            old = read_bounded(path, MAX_BYTES)
+            if old != outcome.data and same_statement(old, outcome.data):
+                report.progress(f"{where}: {path} states the same theorem (made by "
+                                f"{decode(old).get('software')}); kept")
+                return path, False
         changed = write_atomic(path, outcome.data, force, limit=MAX_BYTES)
     except FileProblem as err:
         report.problem(f"{where}: not written: {err}", {"status": "not written", "path": str(path),

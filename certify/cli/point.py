@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..files import check_output_file
 from ..producer import NotCertified, pipelines
 from ..producer.candidate import BadCandidate, read_candidate, read_symmetric_candidate
 from . import common, output
@@ -32,7 +31,8 @@ def build_parser() -> common.Parser:
 
 def run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
-    out = check_output_file(args.out or args.candidate.with_name(args.candidate.stem + ".cert.json"))
+    out = output.check_target(args.out or args.candidate.with_name(args.candidate.stem + ".cert.json"),
+                              args.force)
     report = common.Report(args, "point")
     try:
         if args.symmetric:

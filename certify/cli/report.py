@@ -32,6 +32,7 @@ def build_parser() -> common.Parser:
                         help=f"folder searched for census JSON results (default {DEFAULT_CENSUS}/)")
     parser.add_argument("--no-verify", action="store_true",
                         help="plot the claims without re-proving them (titles say so)")
+    common.add_reporting(parser)
     return parser
 
 
@@ -79,8 +80,10 @@ def run(argv: list[str]) -> int:
     if census:
         written += plots.plot_census(plt, census, out)
     else:
-        common.report_line(f"no census results under {args.census}/ (run `certify census ...`); "
-                           "spurious-fraction plot skipped")
+        if not args.quiet:
+            common.report_line(f"no census results under {args.census}/ (run `certify census ...`); "
+                               "spurious-fraction plot skipped")
+    report = common.Report(args, "report")
     for path in written:
-        print(path)
-    return status
+        report.result(str(path), {"written": str(path)})
+    return report.finish(status)

@@ -29,8 +29,20 @@ def build_parser() -> common.Parser:
                         help="do not re-prove the certificates (column says 'not checked')")
     parser.add_argument("paths", nargs="*", metavar="PATH",
                         help="certificate files or folders (default certificates/)")
+    common.add_reporting(parser)
     parser.set_defaults(style="text")
     return parser
+
+
+def record(row) -> dict:
+    """The --json record of one row: the kernel reader's facts, exact numbers as strings."""
+    relation, bound = row.eigen_bound()
+    return {"path": str(row.path), "sha256": row.sha256, "verified": row.status,
+            "detail": row.detail, "k": row.field("k"), "n": row.field("n"), "d": row.field("d"),
+            "d_max": row.field("d_max"), "kind": row.kind, "method": row.field("method"),
+            "symmetry": row.symmetry(), "claims": getattr(row.statement, "claims", None),
+            "eigenvalue_relation": relation or None,
+            "eigenvalue_bound": None if bound is None else f"{bound.numerator}/{bound.denominator}"}
 
 
 def run(argv: list[str]) -> int:
@@ -49,6 +61,10 @@ def run(argv: list[str]) -> int:
             print(f"REFUSED {row.path}: {row.detail}", file=sys.stderr)
             status = max(status, common.EXIT_REFUSED)
     listed = [r for r in rows if r.status != "unreadable"]
+    report = common.Report(args, "table")
+    if args.json:
+        report.records = [record(r) for r in rows]
+        return report.finish(status)
     if listed:
         sys.stdout.write(render_latex(listed, verified=not args.no_verify) if args.style == "latex"
                          else RENDERERS[args.style](listed))
