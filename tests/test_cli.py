@@ -18,7 +18,7 @@ import pytest
 from certify.cli import main
 from certify.cli.common import parse_n_values, UsageError
 from certify.kernel.verify import verify_bytes
-from helpers import CERT_DIR, K6, POINT_DATA, certificate_paths, encode, load, run_certify
+from helpers import CERT_DIR, K6, POINT_DATA, ROOT, certificate_paths, encode, load, run_certify
 from oracle.numbers import dyadic, frac, to_float_matrix
 
 SLOW = pytest.mark.slow
@@ -436,3 +436,46 @@ def test_malformed_candidates_through_the_cli(tmp_path):
     proc = run_certify("point", "--prec", "5", "empty.json", cwd=tmp_path)
     assert proc.returncode == 2 and "--prec" in proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.json"]
+
+
+# ---------------------------------------------------------------------------
+# verify --independent / --both
+# ---------------------------------------------------------------------------
+def test_verify_independent_and_both_prove_true_and_refuse_false(tmp_path):
+    obj = load(K6)
+    obj["claims"]["hessian_min_eig_lower"] = "1*2^-7"          # false: lambda_min ~ 0.0047 < 1/128
+    (tmp_path / "false.json").write_bytes(encode(obj))
+    shutil.copy(K6, tmp_path / "true.json")
+    for flag in ("--independent", "--both"):
+        proc = run_certify("verify", flag, tmp_path, cwd=tmp_path)
+        assert proc.returncode == 1, proc.stderr
+        assert "REFUSED" in proc.stderr and "false.json" in proc.stderr and "hessian" in proc.stderr
+        assert "OK" in proc.stdout and "true.json" in proc.stdout
+        assert proc.stdout.strip().splitlines()[-1].startswith("1 proved, 1 refused")
+    assert "(both checkers)" in run_certify("verify", "--both", K6).stdout
+
+
+def test_verify_both_reports_a_disagreement_and_exits_1(monkeypatch, capsys, tmp_path):
+    """A stand-in independent checker that accepts what the kernel refuses: --both must
+    say DISAGREE, name the claim, and exit 1 (so the test can fail if it did not compare)."""
+    import certify.independent as independent
+    from certify.cli import main
+
+    class Accepting:
+        accepted, error, unreadable = True, None, False
+        sha256 = "0" * 64
+        results = []
+
+        def first_failure(self):
+            return ""
+
+    data_obj = load(K6)
+    data_obj["claims"]["loss_lower"] = data_obj["claims"]["loss_upper"]   # false
+    path = tmp_path / "false.json"
+    path.write_bytes(encode(data_obj))
+    fake = Accepting()
+    fake.results = [type("R", (), {"claim": "loss", "proved": True, "detail": ""})()]
+    monkeypatch.setattr(independent, "verify_bytes", lambda data: fake)
+    code = main(["verify", "--both", str(path)])
+    err = capsys.readouterr().err
+    assert code == 1 and "DISAGREE" in err and "claim 'loss'" in err, err
