@@ -4,13 +4,13 @@
     python bench/bench.py --k 6..40       # ranges: a..b, lists: 6,8,12
     python bench/bench.py --k 20 --reps 3
 
-For each k (n = k = d, the lowest spurious minimum) one child process does:
-  search   certify.search.lowest_spurious_minimum(k) (with --no-search the
+For each k (n = k = d, the S1 x S(k-1) spurious minimum) one child process does:
+  search   certify.producer.search.family_theta(k) (with --no-search the
            centre of the committed certificate is the start point instead)
-  refine   mpmath Newton (certify.refine.newton)
-  prove    the pipeline's proving phase: choose radius, state claims, kernel.prove
-           (certify.pipeline.certify_point minus refine)
-  prove1   kernel.prove.prove on the final statement alone (one proof)
+  refine   mpmath Newton (certify.producer.refine.newton)
+  prove    the producer's proving phase: claims, canonical bytes, verify_bytes
+           (certify.producer.dense.certify_point minus refine)
+  prove1   the dense method's prove on the final statement alone (one proof)
   verify   kernel.verify.verify_bytes on the stored certificate bytes
            (certificates/k{k}_*.json, else the bytes just produced)
   float    plain floats at the same point: numpy Hessian + eigh + gradient
@@ -64,10 +64,9 @@ def measure(k: int, reps: int, do_search: bool) -> dict:
     """Run in a child process: every figure for one k."""
     import numpy as np
 
-    from certify import certificate, objective, pipeline, refine, search
-    from certify.kernel import dyadic, prove
-    from certify.kernel.statement import read_statement
-    from certify.kernel.verify import canonical_bytes, verify_bytes
+    from certify.kernel import methods
+    from certify.kernel.verify import verify_bytes
+    from certify.producer import dense, objective, reduced, search
 
     V = objective.identity_teacher(k, k)
     row = {"k": k}
@@ -78,19 +77,19 @@ def measure(k: int, reps: int, do_search: bool) -> dict:
         row["search"] = None
     else:
         t0 = time.perf_counter()
-        W0 = search.lowest_spurious_minimum(k)
+        W0 = reduced.embed((1, k - 1), search.family_theta(k))
         row["search"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    outcome = pipeline.certify_point(W0, V, d_max=None)
+    outcome = dense.certify_point(W0, V, 128, d_max=None)
     row["refine"] = outcome.seconds["refine"]
     row["prove"] = outcome.seconds["prove"]
-    statement = read_statement(outcome.obj)
-    row["prove1"], results = best_of(lambda: prove.prove(statement), reps)
+    module, statement = methods.read(outcome.obj)
+    row["prove1"], results = best_of(lambda: module.prove(statement), reps)
     assert all(r.proved for r in results), results
-    data = Path(stored[0]).read_bytes() if stored else canonical_bytes(outcome.obj)
+    data = Path(stored[0]).read_bytes() if stored else outcome.data
     row["verify"], verdict = best_of(lambda: verify_bytes(data), reps)
     row["verified"] = verdict.accepted
-    Wf = np.array([[dyadic_float(x) for x in r] for r in statement.centre])
+    Wf = np.array([[dyadic_float(x) for x in r] for r in statement.box.centre])
 
     def plain_float():
         H = objective.hessian(Wf, V)

@@ -15,18 +15,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from certify import symmetric_pipeline as sp  # noqa: E402
-from certify.kernel import dyadic as ks_dyadic  # noqa: E402
-from certify.kernel.verify import canonical_bytes, verify_bytes  # noqa: E402
+from certify.kernel.format import exact  # noqa: E402
+from certify.kernel.verify import verify_bytes  # noqa: E402
+from certify.producer import NotCertified, pipelines, search  # noqa: E402
 
 
 def one(k: int, start=None):
     t0 = time.perf_counter()
-    outcome = sp.certify_k_symmetric(k, start=start)
+    outcome = pipelines.certify_family_member(k, 128, "symmetric", start=start)
     produce = time.perf_counter() - t0
-    data = canonical_bytes(outcome.obj)
     t0 = time.perf_counter()
-    verdict = verify_bytes(data)
+    verdict = verify_bytes(outcome.data)
     verify = time.perf_counter() - t0
     return produce, verify, verdict.accepted, outcome
 
@@ -43,9 +42,9 @@ def main() -> int:
         for k in range(lo, hi + 1):
             try:
                 _, _, ok, outcome = one(k, start)
-                theta = [float(ks_dyadic.to_arb(x).mid()) for x in outcome.obj["box"]["centre"]]
-                start = sp.next_start(theta, k, k + 1)
-            except sp.NotCertified as err:
+                theta = [float(exact(x)) for x in outcome.obj["box"]["centre"]]
+                start = search.next_start(theta, k, k + 1)
+            except NotCertified as err:
                 ok, start = False, None
                 print(f"k={k}: {err}", flush=True)
             if not ok:
@@ -60,10 +59,9 @@ def main() -> int:
         runs = [one(k) for _ in range(3)]
         assert all(r[2] for r in runs)
         claims = runs[0][3].obj["claims"]
-        from certify.kernel import dyadic
         print(f"{k}, {min(r[0] for r in runs):.3f}, {min(r[1] for r in runs):.4f}, "
-              f"{dyadic.to_arb(claims['hessian_min_eig_lower']).mid().str(8, radius=False)}, "
-              f"{dyadic.to_arb(claims['loss_lower']).mid().str(12, radius=False)}", flush=True)
+              f"{float(exact(claims['hessian_min_eig_lower'])):.8g}, "
+              f"{float(exact(claims['loss_lower'])):.12g}", flush=True)
     return 0
 
 
