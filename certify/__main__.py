@@ -190,7 +190,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "point": (".point", "run_point"),
     "table": (".table", "run_table"),
     "report": (".report", "run_report"),
-    "census": (".census", "run_census"),
+    "census": (".census.cli", "run_census"),
 }
 
 

@@ -1,0 +1,207 @@
+"""`python -m certify census`: the command line (docs/census.md).
+
+    python -m certify census k=6..40 --runs 500 --seed 0 --results census-run/
+    python -m certify census k=6..100 --runs 500 --seed 0 --results census-run/ --dask tcp://scheduler:8786
+    python -m certify census k=6..20 --n k,k+1,k+2 --dask local:4
+    python -m certify census --resume census-run/
+
+Every check of the input and of the results folder happens before any work;
+bad input exits 2 with one line.  Exit 0: the census ran and every distinct
+critical point with F > 0 was certified (or --no-certify); 1: some point could
+not be certified, or an end point had no block structure at large k (both
+reported on stderr and in the results); 2: bad usage or unusable folder;
+130: interrupted (finished chunks are kept: continue with --resume).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import descent
+from .store import FORMAT, VERSION, StoreError
+
+MAX_CENSUS_K = 200
+MAX_RUNS = 10 ** 6
+PREC_RANGE = (64, 512)
+EXIT_OK, EXIT_NOT_CERTIFIED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+DEFAULTS = {"runs": 500, "seed": 0, "n": "k", "tol": descent.DEFAULT_TOL,
+            "max_iter": descent.DEFAULT_MAX_ITER, "check_every": descent.DEFAULT_CHECK_EVERY,
+            "chunk_runs": 50, "certify": True, "prec": 128}
+
+
+class UsageError(ValueError):
+    pass
+
+
+def parse_n_specs(spec: str) -> list[str]:
+    """'k', 'k+1', '7' or a comma list; returns the normalised list of specs."""
+    out = []
+    for part in spec.replace(" ", "").split(","):
+        if part == "k":
+            out.append("k")
+        elif part.startswith("k+") and part[2:].isdigit():
+            out.append("k" if int(part[2:]) == 0 else f"k+{int(part[2:])}")
+        elif part.isdigit():
+            out.append(str(int(part)))
+        else:
+            raise UsageError(f"--n: expected k, k+J or an integer, got {part!r}")
+    return list(dict.fromkeys(out))
+
+
+def n_value(spec: str, k: int) -> int:
+    if spec == "k":
+        return k
+    if spec.startswith("k+"):
+        return k + int(spec[2:])
+    return int(spec)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m certify census", description=(
+        "Gradient descent (step 5/k, Xavier starts from the seed) from many starts for each "
+        "(k, n); end points stored chunk by chunk in the results folder, deduplicated up to "
+        "permutations, classified by isotropy and certified by the kernel. Exit 0 all distinct "
+        "points certified, 1 some not certified, 2 bad usage, 130 interrupted (--resume "
+        "continues)."))
+    p.add_argument("ks", nargs="*", metavar="k=SPEC", help="k=8, k=6..20 or k=6,8,12")
+    p.add_argument("--runs", type=int, help=f"runs per (k, n) (default {DEFAULTS['runs']})")
+    p.add_argument("--seed", type=int, help="random seed (default 0)")
+    p.add_argument("--n", help="neurons: k, k+1, an integer or a comma list such as k,k+1,k+2 "
+                   "(default k; n >= k)")
+    p.add_argument("--results", "--out", dest="results", type=Path, metavar="FOLDER",
+                   help="results folder, new or empty (default results/census_k..._seed...)")
+    p.add_argument("--resume", type=Path, metavar="FOLDER",
+                   help="continue the census stored in FOLDER (its parameters are used; any "
+                        "given here must agree)")
+    p.add_argument("--jobs", type=int, default=1, help="local worker processes, 1..64 (default 1)")
+    p.add_argument("--dask", metavar="ADDRESS",
+                   help="run on Dask: tcp://host:port (a running scheduler) or local:N "
+                        "(a LocalCluster with N workers); needs pip install -e '.[cluster]'")
+    p.add_argument("--certify", action=argparse.BooleanOptionalAction, default=None,
+                   help="certify every distinct critical point with F > 0 (default: yes)")
+    p.add_argument("--tol", type=float, help="gradient-norm stop (default 1e-12)")
+    p.add_argument("--max-iter", type=int, help=f"gradient steps per run at most "
+                   f"(default {DEFAULTS['max_iter']})")
+    p.add_argument("--chunk-runs", type=int, help="runs per stored chunk (default 50)")
+    p.add_argument("--prec", type=int, help=f"arb precision of certificates, "
+                   f"{PREC_RANGE[0]}..{PREC_RANGE[1]} (default 128)")
+    p.add_argument("-q", "--quiet", action="store_true", help="only summaries and problems on stderr")
+    return p
+
+
+def params_from(args) -> dict:
+    """The census parameters (everything results depend on), validated; UsageError."""
+    from ..__main__ import UsageError as MainUsageError, parse_k_values
+    try:
+        ks = parse_k_values(args.ks, MAX_CENSUS_K)
+    except MainUsageError as err:
+        raise UsageError(str(err)) from None
+    get = lambda name: DEFAULTS[name] if getattr(args, name) is None else getattr(args, name)  # noqa: E731
+    params = {"format": FORMAT, "version": VERSION, "ks": ks, "n": parse_n_specs(get("n")),
+              "runs": get("runs"), "seed": get("seed"), "tol": get("tol"), "max_iter": get("max_iter"),
+              "check_every": DEFAULTS["check_every"], "global_loss": descent.GLOBAL_LOSS,
+              "chunk_runs": get("chunk_runs"), "certify": get("certify"), "prec": get("prec"),
+              "step": "5/k", "init": "N(0, 1/k) i.i.d., numpy default_rng([seed, k, n])",
+              "descent": "plain gradient descent"}
+    check_params(params)
+    return params
+
+
+def check_params(params: dict) -> None:
+    if not 1 <= params["runs"] <= MAX_RUNS:
+        raise UsageError(f"--runs must be in 1..{MAX_RUNS}")
+    if not 0 <= params["seed"] < 2 ** 63:
+        raise UsageError("--seed must be a non-negative integer")
+    if not 1e-16 <= params["tol"] <= 1e-3:
+        raise UsageError("--tol must be in 1e-16..1e-3")
+    if not 1 <= params["max_iter"] <= 10 ** 7:
+        raise UsageError("--max-iter must be in 1..10000000")
+    if not 1 <= params["chunk_runs"] <= 10000:
+        raise UsageError("--chunk-runs must be in 1..10000")
+    if not PREC_RANGE[0] <= params["prec"] <= PREC_RANGE[1]:
+        raise UsageError(f"--prec must be in {PREC_RANGE[0]}..{PREC_RANGE[1]}")
+    for spec in params["n"]:
+        for k in params["ks"]:
+            n = n_value(spec, k)
+            if n < k:
+                raise UsageError(f"n={n} < k={k}: a spurious minimum needs n >= k "
+                                 "(fewer neurons than teacher vectors cannot fit the teacher)")
+            if n > k and k > 40:
+                raise UsageError(f"n={n} > k={k} needs k <= 40 (dense classification); "
+                                 "for k > 40 the census covers n = k")
+            if n > 3 * k + 10:
+                raise UsageError(f"n={n} for k={k}: n must be at most 3k + 10")
+
+
+def default_folder(params: dict) -> Path:
+    ks = params["ks"]
+    kspec = f"{ks[0]}-{ks[-1]}" if len(ks) > 1 else str(ks[0])
+    nspec = "_".join(s.replace("+", "p") for s in params["n"])
+    return Path("results") / f"census_k{kspec}_n{nspec}_runs{params['runs']}_seed{params['seed']}"
+
+
+def run_census(argv: list[str]) -> int:
+    import numpy as np
+
+    from . import engines, results
+    from .runner import Census
+    from .store import Store
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if not 1 <= args.jobs <= 64:
+            raise UsageError("--jobs must be in 1..64")
+        if args.dask is not None and args.jobs != 1:
+            raise UsageError("give either --jobs or --dask, not both")
+        if args.resume is not None:
+            if args.results is not None and args.results != args.resume:
+                raise UsageError("--resume FOLDER is the results folder; do not give --results too")
+            if args.ks:
+                expected = params_from(args)
+            else:
+                given = {name: getattr(args, name) for name in
+                         ("runs", "seed", "tol", "max_iter", "chunk_runs", "certify", "prec")
+                         if getattr(args, name) is not None}
+                if args.n is not None:
+                    given["n"] = parse_n_specs(args.n)
+                expected = given
+            store = Store.resume(args.resume, expected)
+            check_params(store.params)
+        else:
+            if not args.ks:
+                raise UsageError("give k=SPEC (e.g. k=6..20), or --resume FOLDER")
+            params = params_from(args)
+            store = Store.create(args.results or default_folder(params), params)
+    except (UsageError, StoreError) as err:
+        print(f"python -m certify census: error: {err}", file=sys.stderr)    # one line
+        return EXIT_USAGE
+    try:
+        engine = engines.make_engine(args.jobs, args.dask)
+    except engines.EngineError as err:
+        print(f"python -m certify census: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    census = Census(store, engine, quiet=args.quiet)
+    try:
+        with np.errstate(all="ignore"):
+            records = census.run()
+    except StoreError as err:
+        print(f"python -m certify census: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as err:
+        print(f"python -m certify census: error: cannot write to {store.folder}: "
+              f"{err.strerror or err}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"interrupted; finished chunks are kept: python -m certify census --resume "
+              f"{store.folder}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        engine.close()
+    summaries = [r["summary"] for r in records]
+    json_path, csv_path = store.write_results(results.results_json(store.params, records),
+                                              results.results_csv(records))
+    print(results.format_table(summaries))
+    print(f"results: {json_path} {csv_path}", file=sys.stderr)
+    bad = sum(s["not_certified"] + s["not_block_symmetric"] for s in summaries)
+    return EXIT_NOT_CERTIFIED if bad and store.params["certify"] else EXIT_OK
