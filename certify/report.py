@@ -307,6 +307,27 @@ def plot_census(plt, census: dict, out: Path) -> list[Path]:
                       decorate=lambda ax: ax.set_ylim(bottom=0))
 
 
+def plot_census_intervals(plt, series: dict, out: Path) -> list[Path]:
+    """Census results folders (certify.census): spurious fraction against k with 95%
+    Wilson error bars, markers only, one series per (n - k, seed, runs, stopping rule)."""
+    from .census.results import series_label
+    fig, ax = plt.subplots(figsize=(5.5, 3.6))
+    for i, (key, points) in enumerate(series.items()):
+        ks, frac, lo, hi = (list(x) for x in zip(*points))
+        ax.errorbar(ks, frac, yerr=[[f - a for f, a in zip(frac, lo)], [b - f for f, b in zip(frac, hi)]],
+                    fmt="o", ms=4, capsize=2, lw=1, color=f"C{i % 10}", label=series_label(key))
+    _log_x_if_wide(ax, [k for points in series.values() for k, *_ in points])
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("k (teacher neurons)")
+    ax.set_ylabel("fraction of runs at a spurious minimum")
+    ax.set_title("Gradient descent census, 95% Wilson intervals (empirical, not a theorem)", fontsize=9)
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    written = _save(fig, out, "spurious_fraction")
+    plt.close(fig)
+    return written
+
+
 def run_report(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -319,6 +340,14 @@ def run_report(argv: list[str]) -> int:
     plt.rcParams["svg.hashsalt"] = "certify"
     verify = not args.no_verify
     files = expand_paths(args.paths)
+    from .census.results import load_census_series
+    census_series = load_census_series(args.census, skip=args.out)
+    if census_series and not args.paths and not all(p.exists() for p in files):
+        # report --census FOLDER where there is no certificates/ folder: the census plot alone
+        args.out.mkdir(parents=True, exist_ok=True)
+        for path in plot_census_intervals(plt, census_series, args.out):
+            print(path)
+        return EXIT_OK
     if not files:
         print("no certificates found", file=sys.stderr)
         return EXIT_UNUSABLE
@@ -364,7 +393,9 @@ def run_report(argv: list[str]) -> int:
         written += spectrum_files
 
     census = load_census(args.census, skip=args.out)
-    if census:
+    if census_series:
+        written += plot_census_intervals(plt, census_series, args.out)
+    elif census:
         written += plot_census(plt, census, args.out)
     else:
         print(f"no census results under {args.census}/ (run `python -m certify census ...`); "

@@ -40,7 +40,10 @@ def wilson_interval(x: int, N: int, z: float = Z95) -> tuple[float, float]:
     denom = 1.0 + z * z / N
     centre = (p + z * z / (2 * N)) / denom
     half = z * math.sqrt(p * (1 - p) / N + z * z / (4 * N * N)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # at x = 0 (x = N) the lower (upper) end is exactly 0 (1): p = 0 solves the equation
+    lo = 0.0 if x == 0 else max(0.0, centre - half)
+    hi = 1.0 if x == N else min(1.0, centre + half)
+    return lo, hi
 
 
 def summarise(k: int, n: int, seed: int, runs, distinct: list[dict], seconds: float) -> dict:
@@ -170,3 +173,54 @@ def markdown_table(summaries: list[dict]) -> str:
                      f"{s['certified_saddles']}s/{s['not_certified']}x | "
                      f"{_fmt(s['min_certified_eig'], '.6f')} |")
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------
+# reading results back (report --census)
+# --------------------------------------------------------------------------
+def census_series(obj) -> dict:
+    """{(n - k, seed, runs, tol, max_iter): [(k, fraction, lo95, hi95), ...]} from one
+    results.json object (format certify-census-results); {} for anything else.
+    The key holds every parameter that changes the experiment, so one series never
+    mixes censuses with different seeds, run counts or stopping rules."""
+    if not isinstance(obj, dict) or obj.get("format") != "certify-census-results":
+        return {}
+    params = obj.get("params") or {}
+    out: dict = {}
+    for s in obj.get("summary") or []:
+        try:
+            k, n, runs, x = int(s["k"]), int(s["n"]), int(s["runs"]), int(s["spurious_runs"])
+            lo, hi = wilson_interval(x, runs)
+        except (KeyError, TypeError, ValueError):
+            continue
+        key = (n - k, int(s.get("seed", params.get("seed", -1))), runs,
+               params.get("tol"), params.get("max_iter"))
+        out.setdefault(key, []).append((k, x / runs, lo, hi))
+    return out
+
+
+def load_census_series(folder, skip=None) -> dict:
+    """census_series of every results.json under folder, merged; a (key, k) met twice
+    (two censuses with the same parameters) keeps the first file's value."""
+    from pathlib import Path
+    folder = Path(folder)
+    series: dict = {}
+    if not folder.is_dir():
+        return series
+    for path in sorted(folder.rglob("results.json")):
+        if skip is not None and Path(skip).resolve() in path.resolve().parents:
+            continue
+        try:
+            found = census_series(json.loads(path.read_text()))
+        except (OSError, ValueError, RecursionError):
+            continue
+        for key, points in found.items():
+            have = {k for k, *_ in series.get(key, [])}
+            series.setdefault(key, []).extend(p for p in points if p[0] not in have)
+    return {key: sorted(points) for key, points in sorted(series.items(), key=lambda kv: str(kv[0]))}
+
+
+def series_label(key) -> str:
+    offset, seed, runs, _, _ = key
+    n = "n = k" if offset == 0 else f"n = k+{offset}"
+    return f"{n}, seed {seed}, {runs} runs"

@@ -22,6 +22,7 @@ import io
 import json
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -181,7 +182,7 @@ class Store:
             with np.load(path, allow_pickle=False) as z:
                 meta = json.loads(str(z["meta"]))
                 arrays = {name: z[name] for name in z.files if name != "meta"}
-        except (OSError, ValueError, KeyError, EOFError) as err:
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
             raise StoreError(f"chunk {path} is unreadable ({type(err).__name__}); "
                              "delete it to recompute it") from None
         if meta.get("params_sha256") != self.params_sha256:
