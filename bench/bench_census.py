@@ -102,7 +102,7 @@ def bench_tail(ks) -> None:
 
 def bench_dask() -> None:
     try:
-        import dask.distributed  # noqa: F401
+        import dask.distributed  # noqa: F401  (only to know whether it is installed)
     except ImportError:
         print("\n## dask: not installed (pip install -e '.[cluster]'); skipped")
         return
@@ -136,7 +136,7 @@ def bench_dask() -> None:
 def bench_projection(measured: dict) -> None:
     """seconds per run(k, n) = steps(k) * us_per_step(k) * (n/k)^2, power laws in k fitted
     to the measured points (log-log least squares)."""
-    print(f"\n## projection: k = 6..100 x 500 runs x n = k, k+1, k+2")
+    print("\n## projection: k = 6..100 x 500 runs x n = k, k+1, k+2")
     ks = np.array(sorted(measured))
     logk = np.log(ks)
     steps = np.array([measured[k]["steps_median"] for k in ks])

@@ -221,6 +221,21 @@ def test_results_folder_checks(tmp_path):
         Store.resume(tmp_path / "ok")
 
 
+def test_folder_in_use_is_refused_and_stale_lock_taken_over(tmp_path):
+    import socket
+    store = Store.create(tmp_path / "c", PARAMS)                  # holds the lock
+    with pytest.raises(StoreError, match="in use by another census"):
+        Store.resume(tmp_path / "c")
+    store.unlock()
+    Store.resume(tmp_path / "c").unlock()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    (tmp_path / "c" / ".lock").write_text(f"{socket.gethostname()} {dead}\n")
+    again = Store.resume(tmp_path / "c")                           # the process is gone
+    assert (tmp_path / "c" / ".lock").read_text().split()[1] == str(os.getpid())
+    again.unlock()
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes to read-only folders")
 def test_read_only_folder_refused(tmp_path):
     ro = tmp_path / "ro"
@@ -254,6 +269,7 @@ def _census(folder, params, engine=None, **kw):
             records = Census(store, engine, log=open(os.devnull, "w"), **kw).run()
     finally:
         engine.close()
+        store.unlock()
     data = json.loads(results.results_json(store.params, records))
     data["params"].pop("chunk_runs")
     return _comparable(data)
@@ -357,7 +373,7 @@ def test_symmetric_route_at_large_k():
     theta = sp.family_start(k)
     W = sp.embed((1, k - 1), theta)
     rng = np.random.default_rng(0)
-    p, q = rng.permutation(k), rng.permutation(k)
+    p = rng.permutation(k)
     X = W[p][:, p] + 1e-10 * rng.normal(size=(k, k))        # permuted raw end point
     found = endpoints.block_form(X)
     assert found is not None and found[0] == [1, k - 1]

@@ -68,14 +68,12 @@ def test_permuted_copy_is_one_point():
             assert symmetry.is_equivalent(W, C)
             row_map, col_map = symmetry.find_isomorphism(W, C)
             np.testing.assert_allclose(C[np.ix_(row_map, col_map)], W, atol=1e-12)
-        V = identity_teacher(k, k)
         groups = classify.group_runs(runs_of([W] + copies))
         assert groups == [[0, 1, 2, 3, 4]]
 
 
 def test_different_minima_are_two():
     # k = 12: run 3 ends at S1 x S11, run 2 at S2 x S10 (seed 0 census starts)
-    V = identity_teacher(12, 12)
     A, B = _spurious_minimum(12, 3), _spurious_minimum(12, 2)
     rng = np.random.default_rng(1)
     pts = [A, permuted(B, rng), permuted(A, rng), B]

@@ -142,10 +142,6 @@ def default_folder(params: dict) -> Path:
 
 
 def run_census(argv: list[str]) -> int:
-    import numpy as np
-
-    from . import engines, results
-    from .runner import Census
     from .store import Store
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -167,7 +163,11 @@ def run_census(argv: list[str]) -> int:
                     given["n"] = parse_n_specs(args.n)
                 expected = given
             store = Store.resume(args.resume, expected)
-            check_params(store.params)
+            try:
+                check_params(store.params)
+            except UsageError:
+                store.unlock()
+                raise
         else:
             if not args.ks:
                 raise UsageError("give k=SPEC (e.g. k=6..20), or --resume FOLDER")
@@ -176,6 +176,18 @@ def run_census(argv: list[str]) -> int:
     except (UsageError, StoreError) as err:
         print(f"python -m certify census: error: {err}", file=sys.stderr)    # one line
         return EXIT_USAGE
+    try:
+        return _run(store, args)
+    finally:
+        store.unlock()
+
+
+def _run(store, args) -> int:
+    """Run (or resume) the census in the locked store; write the results."""
+    import numpy as np
+
+    from . import engines, results
+    from .runner import Census
     try:
         engine = engines.make_engine(args.jobs, args.dask)
     except engines.EngineError as err:

@@ -96,6 +96,19 @@ def content_checksum(arrays: dict, meta: dict) -> str:
     return h.hexdigest()
 
 
+LOCK_FILE = ".lock"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class Store:
     """A census results folder with fixed parameters (use create or resume)."""
 
@@ -103,6 +116,39 @@ class Store:
         self.folder = Path(folder)
         self.params = params
         self.params_sha256 = sha256(canonical_json(params))
+        self.locked = False
+
+    def lock(self) -> None:
+        """Refuse a folder another live census process on this machine is writing
+        (FOLDER/.lock holds its host and pid; a lock left by a dead process is taken over)."""
+        import socket
+        path = self.folder / LOCK_FILE
+        me = f"{socket.gethostname()} {os.getpid()}\n"
+        for _ in range(2):
+            try:
+                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                try:
+                    host, pid = path.read_text().split()
+                    stale = host == socket.gethostname() and not _pid_alive(int(pid))
+                except (OSError, ValueError):
+                    host, pid, stale = "?", "?", True
+                if not stale:
+                    raise StoreError(f"{self.folder} is in use by another census (process {pid} on "
+                                     f"{host}; remove {path} if that process is gone)") from None
+                path.unlink(missing_ok=True)
+                continue
+            except OSError as err:
+                raise StoreError(f"cannot write to {self.folder}: {_why(err)}") from None
+            with os.fdopen(fd, "w") as fh:
+                fh.write(me)
+            self.locked = True
+            return
+
+    def unlock(self) -> None:
+        if self.locked:
+            (self.folder / LOCK_FILE).unlink(missing_ok=True)
+            self.locked = False
 
     # ------------------------------------------------------------ opening
     @classmethod
@@ -114,11 +160,12 @@ class Store:
         if (folder / PARAMS_FILE).exists():
             raise StoreError(f"{folder} already holds a census: continue it with "
                              f"`census --resume {folder}`, or choose another --results folder")
-        if folder.is_dir() and any(p.name != ".write-test" for p in folder.iterdir()):
+        if folder.is_dir() and any(p.name not in (".write-test", LOCK_FILE) for p in folder.iterdir()):
             raise StoreError(f"results folder {folder} is not empty (refusing to mix files); "
                              "choose a new or empty folder")
         check_writable(folder)
         store = cls(folder, params)
+        store.lock()
         try:
             (folder / CHUNK_DIR).mkdir(exist_ok=True)
             (folder / CERT_DIR).mkdir(exist_ok=True)
@@ -155,9 +202,11 @@ class Store:
                 shown = ", ".join(f"{key}={params.get(key)!r} (not {expected[key]!r})" for key in differ)
                 raise StoreError(f"--resume {folder}: the folder was made with other parameters: {shown}")
         check_writable(folder)
+        store = cls(folder, params)
+        store.lock()
         for sub in (CHUNK_DIR, CERT_DIR):
             (folder / sub).mkdir(exist_ok=True)
-        return cls(folder, params)
+        return store
 
     # ------------------------------------------------------------ chunks
     def chunk_path(self, k: int, n: int, first: int, count: int) -> Path:
