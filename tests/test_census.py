@@ -487,9 +487,11 @@ def test_cli_results_path_problems(tmp_path):
 
 
 def test_cli_bad_dask_address(tmp_path):
-    proc = _cli("k=6", "--runs", "2", "--dask", "local:x", "--results", "res", cwd=tmp_path)
-    assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1
+    for address in ("local:x", "local:0"):
+        proc = _cli("k=6", "--runs", "2", "--dask", address, "--results", "res", cwd=tmp_path)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1
+        assert not (tmp_path / "res").exists()          # the engine is checked before the folder is made
 
 
 # ---------------------------------------------------------------- slow

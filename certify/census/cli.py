@@ -142,9 +142,11 @@ def default_folder(params: dict) -> Path:
 
 
 def run_census(argv: list[str]) -> int:
+    from . import engines
     from .store import Store
     parser = build_parser()
     args = parser.parse_args(argv)
+    store = None
     try:
         if not 1 <= args.jobs <= 64:
             raise UsageError("--jobs must be in 1..64")
@@ -163,36 +165,38 @@ def run_census(argv: list[str]) -> int:
                     given["n"] = parse_n_specs(args.n)
                 expected = given
             store = Store.resume(args.resume, expected)
-            try:
-                check_params(store.params)
-            except UsageError:
-                store.unlock()
-                raise
+            check_params(store.params)
         else:
             if not args.ks:
                 raise UsageError("give k=SPEC (e.g. k=6..20), or --resume FOLDER")
             params = params_from(args)
-            store = Store.create(args.results or default_folder(params), params)
-    except (UsageError, StoreError) as err:
+            folder = args.results or default_folder(params)
+            Store.check_new(folder)
+        engine = engines.make_engine(args.jobs, args.dask)
+    except (UsageError, StoreError, engines.EngineError) as err:
+        if store is not None:
+            store.unlock()
         print(f"python -m certify census: error: {err}", file=sys.stderr)    # one line
         return EXIT_USAGE
     try:
-        return _run(store, args)
+        if store is None:
+            store = Store.create(folder, params)
+    except StoreError as err:
+        engine.close()
+        print(f"python -m certify census: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return _run(store, engine, args)
     finally:
         store.unlock()
 
 
-def _run(store, args) -> int:
+def _run(store, engine, args) -> int:
     """Run (or resume) the census in the locked store; write the results."""
     import numpy as np
 
-    from . import engines, results
+    from . import results
     from .runner import Census
-    try:
-        engine = engines.make_engine(args.jobs, args.dask)
-    except engines.EngineError as err:
-        print(f"python -m certify census: error: {err}", file=sys.stderr)
-        return EXIT_USAGE
     census = Census(store, engine, quiet=args.quiet)
     try:
         with np.errstate(all="ignore"):

@@ -84,7 +84,8 @@ class Census:
 
     @staticmethod
     def _weight(u) -> float:
-        return u.count * u.n * u.n * u.k        # cost of a gradient ~ n^2 k per step
+        # a gradient costs ~ n^2 k per step; runs take ~ k^1.35 steps (bench/bench_census.py)
+        return u.count * u.n * u.n * u.k ** 2.35
 
     def progress(self, cfg: Config, t0: float, done_weight: float, todo_weight: float) -> None:
         done_runs = sum(u.count for c in self.configs for u in c.units if u.first in c.chunks)

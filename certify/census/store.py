@@ -151,6 +151,27 @@ class Store:
             self.locked = False
 
     # ------------------------------------------------------------ opening
+    @staticmethod
+    def check_new(folder: Path) -> None:
+        """StoreError unless folder can hold a new census (missing, or an empty writable
+        folder); writes nothing but a removed probe file."""
+        folder = Path(folder)
+        if folder.exists() and not folder.is_dir():
+            raise StoreError(f"results path {folder} exists and is not a folder")
+        if (folder / PARAMS_FILE).exists():
+            raise StoreError(f"{folder} already holds a census: continue it with "
+                             f"`census --resume {folder}`, or choose another --results folder")
+        if folder.is_dir() and any(p.name not in (".write-test", LOCK_FILE) for p in folder.iterdir()):
+            raise StoreError(f"results folder {folder} is not empty (refusing to mix files); "
+                             "choose a new or empty folder")
+        existed = folder.exists()
+        check_writable(folder)
+        if not existed:
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+
     @classmethod
     def create(cls, folder: Path, params: dict) -> "Store":
         """A new census in folder (created if missing; must be empty if it exists)."""
