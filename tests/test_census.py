@@ -510,3 +510,40 @@ def test_census_n_equals_k_up_to_20(tmp_path):
         if s["k"] in LANDMARK_LOSS and s["distinct_spurious"]:
             assert s["loss_min"] == pytest.approx(LANDMARK_LOSS[s["k"]], abs=1e-9)
             assert "S1xS%d" % (s["k"] - 1) in s["types"]
+
+
+# ---------------------------------------------------------------- report --census
+
+
+def _results_file(folder, seed, runs, rows):
+    folder.mkdir(parents=True)
+    summary = [{"k": k, "n": n, "runs": runs, "seed": seed, "spurious_runs": x} for k, n, x in rows]
+    (folder / "results.json").write_text(json.dumps({
+        "format": "certify-census-results", "params": {"seed": seed, "tol": 1e-12, "max_iter": 50000},
+        "summary": summary}))
+
+
+def test_census_series_never_mix_seeds_or_run_counts(tmp_path):
+    _results_file(tmp_path / "a", 0, 500, [(10, 10, 177), (12, 12, 283), (10, 11, 0)])
+    _results_file(tmp_path / "b", 1, 500, [(10, 10, 160)])
+    _results_file(tmp_path / "c", 0, 100, [(10, 10, 38)])
+    _results_file(tmp_path / "d", 0, 500, [(14, 14, 347)])            # same parameters: joins "a"
+    series = results.load_census_series(tmp_path)
+    assert sorted(series) == [(0, 0, 100, 1e-12, 50000), (0, 0, 500, 1e-12, 50000),
+                              (0, 1, 500, 1e-12, 50000), (1, 0, 500, 1e-12, 50000)]
+    assert [p[0] for p in series[(0, 0, 500, 1e-12, 50000)]] == [10, 12, 14]
+    k, frac, lo, hi = series[(0, 0, 500, 1e-12, 50000)][0]
+    assert (k, frac) == (10, 177 / 500) and (lo, hi) == results.wilson_interval(177, 500)
+    assert results.series_label((0, 1, 500, 1e-12, 50000)) == "n = k, seed 1, 500 runs"
+
+
+def test_report_census_alone_draws_error_bars(tmp_path):
+    pytest.importorskip("matplotlib")
+    _results_file(tmp_path / "run" / "a", 0, 500, [(10, 10, 177), (12, 12, 283)])
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+    proc = subprocess.run([sys.executable, "-m", "certify", "report", "--census", "run",
+                           "--out", "plots"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == \
+        ["spurious_fraction.pdf", "spurious_fraction.png"]
