@@ -6,8 +6,10 @@
 descent     runs per second per worker with the census protocol (plain gradient
             descent, step 5/k, tol 1e-12, max_iter 50000) on the seed-0 starts of
             n = k at k = 20, 40, 70, 100 (few runs at large k), the median and
-            largest step counts, microseconds per run-step, and the same for the
-            previous gradient (certify.search.batched_gradient, general teacher).
+            largest step counts, microseconds per run-step of the whole descent
+            (batches shrink as runs stop), and of one batched gradient (up to 10
+            runs) with the census gradient and with the previous one
+            (certify.search.batched_gradient, general teacher).
 tail        the share of gradient steps spent after ||grad F|| first drops below
             1e-6 (the most a tail accelerator such as a switch to Newton could save),
             on the same starts, and the cost of one dense float Newton step.
@@ -57,7 +59,7 @@ def per_step_us(k: int, runs: int, fn, reps: int = 10) -> float:
 def bench_descent(ks) -> dict:
     print(f"\n## descent per worker (plain GD, step 5/k, tol 1e-12, max_iter 50000; {load()})")
     print(f"{'k':>4} {'runs':>5} {'sec':>8} {'runs/s':>8} {'steps med':>10} {'steps max':>10} "
-          f"{'at max':>6} {'us/run-step':>12} {'old us/run-step':>16}")
+          f"{'at max':>6} {'us/run-step':>12} {'gradient us':>12} {'old gradient us':>16}")
     out = {}
     for k in ks:
         runs = RUNS.get(k, 5)
@@ -67,10 +69,11 @@ def bench_descent(ks) -> dict:
         sec = time.perf_counter() - t0
         us = sec / max(1, int(res.steps.sum())) * 1e6
         V = identity_teacher(k, k)
+        new = per_step_us(k, min(runs, 10), descent.gradient_identity_teacher, reps=3)
         old = per_step_us(k, min(runs, 10), lambda W: search.batched_gradient(W, V), reps=3)
         at_max = int(np.sum(res.steps >= descent.DEFAULT_MAX_ITER))
         print(f"{k:>4} {runs:>5} {sec:>8.1f} {runs / sec:>8.3f} {np.median(res.steps):>10.0f} "
-              f"{res.steps.max():>10} {at_max:>6} {us:>12.1f} {old:>16.1f}", flush=True)
+              f"{res.steps.max():>10} {at_max:>6} {us:>12.1f} {new:>12.1f} {old:>16.1f}", flush=True)
         out[k] = {"sec_per_run": sec / runs, "steps_median": float(np.median(res.steps)),
                   "us_per_step": us}
     return out
