@@ -202,8 +202,13 @@ class Census:
             from ..kernel.verify import canonical_bytes
             folder = self.store.folder / "certificates"
             folder.mkdir(exist_ok=True)
+            data = canonical_bytes(obj)
             name = certificate_file_name(cfg.k, cfg.n, e, obj)
-            atomic_write(folder / name, canonical_bytes(obj))
+            stem, i = name[:-len(".json")], 1
+            while (folder / name).exists() and (folder / name).read_bytes() != data:
+                i += 1                     # another certificate already has this name: never overwrite
+                name = f"{stem}_{i}.json"
+            atomic_write(folder / name, data)
             e["certificate"]["file"] = f"certificates/{name}"
         if record.get("status") != "certified":
             self.say(f"    {cfg.label} F={e['loss']:.9f} {e['isotropy']}: not certified: "
