@@ -91,6 +91,15 @@ def test_stopping_rules():
     assert res.losses[~glob].min() > 0.005           # spurious end points are far from 0
 
 
+def test_step_5_over_k_does_not_converge_below_k_4():
+    """Why the command line refuses k < 4: step 5/k oscillates there, 1/k converges."""
+    for k in (2, 3):
+        W0 = descent.starts(k, k, 3, 0)
+        assert np.all(descent.descend(W0, max_iter=3000).grad_norms > 0.1)
+        assert np.all(descent.descend(W0, max_iter=3000, step=1.0 / k).grad_norms <= 1e-12)
+    assert np.all(descent.descend(descent.starts(4, 4, 3, 0), max_iter=3000).losses <= 1e-10)
+
+
 def test_end_points_do_not_depend_on_the_batch():
     k = 9
     W0 = descent.starts(k, k, 20, 3)
@@ -454,6 +463,7 @@ def test_cli_census_writes_results_and_resumes(tmp_path):
     (["k=6..8", "--n", "7"], "n=7 < k=8"),
     (["k=6", "--runs", "0"], "--runs"),
     (["k=1"], "k must be"),
+    (["k=3..8"], "k < 4"),
     (["k=6", "--n", "2k"], "--n"),
     (["k=6", "--jobs", "0"], "--jobs"),
     (["k=6", "--jobs", "65"], "--jobs"),

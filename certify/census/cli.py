@@ -108,7 +108,14 @@ def params_from(args) -> dict:
     return params
 
 
+MIN_CENSUS_K = 4     # k = 2, 3: step 5/k is too large, gradient descent oscillates (measured)
+
+
 def check_params(params: dict) -> None:
+    small = [k for k in params["ks"] if k < MIN_CENSUS_K]
+    if small:
+        raise UsageError(f"k={small[0]}: gradient descent with step 5/k does not converge for "
+                         f"k < {MIN_CENSUS_K} (it oscillates); the census needs k >= {MIN_CENSUS_K}")
     if not 1 <= params["runs"] <= MAX_RUNS:
         raise UsageError(f"--runs must be in 1..{MAX_RUNS}")
     if not 0 <= params["seed"] < 2 ** 63:
