@@ -293,6 +293,9 @@ def test_crash_and_resume_equals_uninterrupted_run(tmp_path):
         _census(tmp_path / "crash", SMALL, stop_after_chunks=4)   # 3 chunks per (k, n)
     stored = sorted(p.name for p in (tmp_path / "crash" / "chunks").iterdir())
     assert len(stored) == 4
+    partial = json.loads((tmp_path / "crash" / "results.json").read_text())   # k = 7 finished
+    assert partial["complete"] is False and [s["k"] for s in partial["summary"]] == [7]
+    assert _comparable(partial["summary"]) == [whole["summary"][0]]
     mtimes = {p: p.stat().st_mtime_ns for p in (tmp_path / "crash" / "chunks").iterdir()}
     resumed = _census(tmp_path / "crash", SMALL)
     assert resumed == whole

@@ -222,8 +222,8 @@ def _run(store, engine, args) -> int:
     finally:
         engine.close()
     summaries = [r["summary"] for r in records]
-    json_path, csv_path = store.write_results(results.results_json(store.params, records),
-                                              results.results_csv(records))
+    census.write_results()
+    json_path, csv_path = store.folder / "results.json", store.folder / "results.csv"
     print(results.format_table(summaries))
     print(f"results: {json_path} {csv_path}", file=sys.stderr)
     bad = sum(s["not_certified"] + s["not_block_symmetric"] for s in summaries)

@@ -89,9 +89,9 @@ def public_entry(e: dict) -> dict:
     return {key: v for key, v in e.items() if not key.startswith("_")}
 
 
-def results_json(params: dict, records: list[dict]) -> bytes:
+def results_json(params: dict, records: list[dict], complete: bool = True) -> bytes:
     data = {"format": "certify-census-results", "version": 1, "params": params,
-            "interval": "Wilson score, 95%",
+            "interval": "Wilson score, 95%", "complete": complete,
             "summary": [r["summary"] for r in records],
             "details": [{"k": r["summary"]["k"], "n": r["summary"]["n"],
                          "distinct": [public_entry(e) for e in r["distinct"]],

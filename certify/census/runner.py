@@ -224,6 +224,15 @@ class Census:
             if e.get("route") == "none":
                 self.say(f"    {cfg.label} F={e['loss']:.9f}: end point with no block structure "
                          f"({e['runs']} runs, first run {e['first_run']})", always=True)
+        self.write_results()
+
+    def write_results(self) -> None:
+        """results.json / results.csv with every (k, n) finished so far ("complete" says
+        whether that is all of them); rewritten atomically after each (k, n)."""
+        done = [self._record(c) for c in self.configs if c.summary is not None]
+        complete = len(done) == len(self.configs)
+        self.store.write_results(results.results_json(self.params, done, complete),
+                                 results.results_csv(done))
 
     def _record(self, cfg: Config) -> dict:
         return {"summary": cfg.summary, "distinct": cfg.distinct,
