@@ -8,7 +8,7 @@
     python -m certify verify [PATH ...]      (files or folders; default certificates/)
     python -m certify table [--latex | --markdown | --csv] [PATH ...]   (one row per certificate, re-verified)
     python -m certify report [--out DIR] [PATH ...]   (plots, PNG and PDF; needs matplotlib)
-    python -m certify census k=6..20 [--runs N] [--seed S] [--n k,k+1,k+2]   (gradient-descent census)
+    python -m certify census k=6..20 [--runs N] [--seed S] [--n k,k+1,k+2] [--results DIR] | --resume DIR
     python -m certify SUBCOMMAND --help     (all options of a subcommand)
     python -m certify --version
 

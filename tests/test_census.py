@@ -477,6 +477,8 @@ def test_cli_census_writes_results_and_resumes(tmp_path):
     ([], "k=SPEC"),
     (["--resume", "nowhere"], "no such folder"),
     (["k=50", "--n", "k+1"], "n=51 > k=50"),
+    (["k=6", "--runs", "many"], "--runs"),
+    (["k=6", "--bogus"], "unrecognized"),
 ])
 def test_cli_bad_usage_exit_2_one_line_no_work(tmp_path, args, message):
     proc = _cli(*args, "--results", "res", cwd=tmp_path) if "--resume" not in args \

@@ -57,8 +57,15 @@ def n_value(spec: str, k: int) -> int:
     return int(spec)
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (exit 2) instead of usage + error."""
+
+    def error(self, message):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m certify census", description=(
+    p = OneLineParser(prog="python -m certify census", description=(
         "Gradient descent (step 5/k, Xavier starts from the seed) from many starts for each "
         "(k, n); end points stored chunk by chunk in the results folder, deduplicated up to "
         "permutations, classified by isotropy and certified by the kernel. Exit 0 all distinct "
