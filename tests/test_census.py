@@ -405,6 +405,14 @@ def test_symmetric_route_at_large_k():
     entries = classify.distinct_points(runs)
     assert [e["route"] for e in entries] == ["symmetric", "none"]
     assert entries[1]["isotropy"] == "no block structure" and entries[1]["runs"] == 1
+    # runs stopped at max_iter: polished by Newton in theta when they are near a block point
+    near = W[p][:, p] + 1e-7 * rng.normal(size=(k, k))
+    runs = classify.Runs(k, k, np.full(2, endpoints.UNCONVERGED, dtype=np.int8),
+                         np.array([0.5, 0.6]), np.ones(2), np.zeros(2, dtype=int),
+                         np.array([near, descent.starts(k, k, 1, 0)[0]]), {}, [None] * 2, [None] * 2)
+    assert classify.polish_symmetric(runs) == 1
+    assert runs.status.tolist() == [endpoints.POLISHED, endpoints.UNCONVERGED]
+    assert runs.losses[0] == pytest.approx(entry["loss"], abs=1e-12) and runs.blocks[0] == [1, k - 1]
 
 
 # ---------------------------------------------------------------- command line

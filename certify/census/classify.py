@@ -72,6 +72,45 @@ def uses_symmetric_route(k: int, n: int) -> bool:
     return n == k and k > DENSE_MAX_K
 
 
+POLISH_BLOCK_TOL = 1e-4   # block ansatz fit of an unconverged end point before Newton in theta
+
+
+def polish_symmetric(runs: Runs) -> int:
+    """Symmetric route: the runs stopped at max_iter (``unconverged``; the dense Newton
+    polish of the worker needs n k <= 1600) are matched against the block ansatz
+    (entrywise within POLISH_BLOCK_TOL) and polished by Newton in theta.  A run
+    becomes ``polished`` when the full gradient at W(theta*) is at most
+    endpoints.CRITICAL_GRAD and theta moved at most endpoints.POLISH_MOVE, the same
+    rule as the dense polish.  Runs in place; returns how many were polished."""
+    if not uses_symmetric_route(runs.k, runs.n):
+        return 0
+    from .. import symmetric_pipeline as sp
+    from ..objective import gradient
+    V = identity_teacher(runs.k, runs.k)
+    count = 0
+    for r in np.flatnonzero(runs.status == endpoints.UNCONVERGED):
+        r = int(r)
+        with np.errstate(all="ignore"):
+            found = sp.detect_blocks(runs.points[r], POLISH_BLOCK_TOL)
+            if found is None:
+                continue
+            blocks, theta = tuple(int(p) for p in found[0]), np.array(found[1])
+            try:
+                polished = sp._float_newton(blocks, theta)
+            except Exception:              # singular reduced Hessian, left the smooth region
+                continue
+            W = sp.embed(blocks, polished)
+            ok = np.all(np.isfinite(W)) and \
+                float(np.linalg.norm(gradient(W, V))) <= endpoints.CRITICAL_GRAD and \
+                float(np.max(np.abs(polished - theta))) <= endpoints.POLISH_MOVE
+        if ok:
+            runs.status[r] = endpoints.POLISHED
+            runs.blocks[r], runs.theta[r] = list(blocks), polished.tolist()
+            runs.losses[r] = loss(W, V)
+            count += 1
+    return count
+
+
 # --------------------------------------------------------------------------
 # deduplication
 # --------------------------------------------------------------------------

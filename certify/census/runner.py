@@ -160,6 +160,7 @@ class Census:
         t = time.perf_counter()
         with np.errstate(all="ignore"):
             cfg.runs = classify.merge(cfg.k, cfg.n, [cfg.chunks[u.first] for u in cfg.units])
+            classify.polish_symmetric(cfg.runs)
             cfg.distinct = classify.distinct_points(cfg.runs)
         cfg.runs.seconds["classify"] = round(time.perf_counter() - t, 3)
         for idx, e in enumerate(cfg.distinct):
