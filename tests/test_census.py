@@ -570,3 +570,24 @@ def test_report_census_alone_draws_error_bars(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == \
         ["spurious_fraction.pdf", "spurious_fraction.png"]
+
+
+def test_failing_task_stops_with_one_line_and_keeps_chunks(tmp_path, monkeypatch, capsys):
+    from certify.census import cli
+    real = endpoints.run_unit
+    calls = []
+
+    def flaky(unit):
+        calls.append(unit.first)
+        if len(calls) == 2:
+            raise MemoryError("simulated worker failure")
+        return real(unit)
+    monkeypatch.setattr(endpoints, "run_unit", flaky)
+    code = cli.run_census(["k=6", "--runs", "6", "--chunk-runs", "3", "--no-certify",
+                           "--results", str(tmp_path / "res"), "-q"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1 and len(err) == 1 and "MemoryError" in err[0] and "--resume" in err[0]
+    assert len(list((tmp_path / "res" / "chunks").iterdir())) == 1       # the first chunk is kept
+    assert not (tmp_path / "res" / ".lock").exists()
+    monkeypatch.setattr(endpoints, "run_unit", real)
+    assert cli.run_census(["--resume", str(tmp_path / "res"), "-q"]) == 0

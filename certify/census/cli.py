@@ -9,7 +9,8 @@ Every check of the input and of the results folder happens before any work;
 bad input exits 2 with one line.  Exit 0: the census ran and every distinct
 critical point with F > 0 was certified (or --no-certify); 1: some point could
 not be certified, or an end point had no block structure at large k (both
-reported on stderr and in the results); 2: bad usage or unusable folder;
+reported on stderr and in the results), or a task failed (e.g. a Dask
+worker died; finished chunks are kept); 2: bad usage or unusable folder;
 130: interrupted (finished chunks are kept: continue with --resume).
 """
 from __future__ import annotations
@@ -226,6 +227,12 @@ def _run(store, engine, args) -> int:
         print(f"interrupted; finished chunks are kept: python -m certify census --resume "
               f"{store.folder}", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Exception as err:        # a task failed (e.g. a Dask worker died): say so in one line
+        text = str(err).splitlines()[0] if str(err) else ""
+        print(f"python -m certify census: stopped, a task failed ({type(err).__name__}: {text}); "
+              f"finished chunks are kept: python -m certify census --resume {store.folder}",
+              file=sys.stderr)
+        return EXIT_NOT_CERTIFIED
     finally:
         engine.close()
     summaries = [r["summary"] for r in records]
