@@ -1,8 +1,10 @@
 """Census speed: batched descent per worker, Dask LocalCluster speed-up, projection.
 
     python bench/bench_census.py                      # everything (~10 min on 2 cores)
-    python bench/bench_census.py --parts descent      # descent | tail | dask | projection
+    python bench/bench_census.py --parts descent      # gradient | descent | tail | dask | projection
 
+gradient    one batched gradient, us per run: the census gradient, the same with the
+            product on the transposed view (as first written), certify.search's
 descent     runs per second per worker with the census protocol (plain gradient
             descent, step 5/k, tol 1e-12, max_iter 50000) on the seed-0 starts of
             n = k at k = 20, 40, 70, 100 (few runs at large k), the median and
@@ -18,8 +20,9 @@ dask        wall time of one small census (k = 12, 14, 100 runs, no certificatio
 projection  core-hours of the full census k = 6..100 x 500 runs x n = k, k+1, k+2,
             from the measured seconds per run (interpolated in k, n).
 
-Wall-clock figures on a shared 2-core machine: indicative only (the load average
-is printed with them).
+Timings of one process are CPU seconds (time.process_time; one BLAS thread), so
+other jobs on the shared machine slow them only through caches; the Dask part
+is wall-clock (several processes).  The load average is printed with each table.
 """
 from __future__ import annotations
 
@@ -50,10 +53,10 @@ def load() -> str:
 def per_step_us(k: int, runs: int, fn, reps: int = 10) -> float:
     W = descent.starts(k, k, runs, 0)
     fn(W)
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     for _ in range(reps):
         fn(W)
-    return (time.perf_counter() - t0) / reps / runs * 1e6
+    return (time.process_time() - t0) / reps / runs * 1e6
 
 
 def bench_descent(ks) -> dict:
@@ -64,9 +67,9 @@ def bench_descent(ks) -> dict:
     for k in ks:
         runs = RUNS.get(k, 5)
         W0 = descent.starts(k, k, runs, 0)
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         res = descent.descend(W0)
-        sec = time.perf_counter() - t0
+        sec = time.process_time() - t0
         us = sec / max(1, int(res.steps.sum())) * 1e6
         V = identity_teacher(k, k)
         new = per_step_us(k, min(runs, 10), descent.gradient_identity_teacher, reps=3)
@@ -77,6 +80,48 @@ def bench_descent(ks) -> dict:
         out[k] = {"sec_per_run": sec / runs, "steps_median": float(np.median(res.steps)),
                   "us_per_step": us}
     return out
+
+
+def _gradient_transposed_view(W):
+    """The census gradient as first written (before commit 026e7ca): the batched product
+    on the transposed *view* of the unit rows; same formula, same values up to rounding."""
+    n = W.shape[1]
+    diag = np.arange(n)
+    norm = np.sqrt((W * W).sum(-1))
+    U = W / norm[..., None]
+    C = U @ np.swapaxes(U, -1, -2)
+    np.clip(C, -1.0, 1.0, out=C)
+    S = np.sqrt(np.maximum(1.0 - C * C, 0.0))
+    B = np.pi - np.arccos(C)
+    S[:, diag, diag] = 0.0
+    B[:, diag, diag] = 0.0
+    a = (S * norm[:, None, :]).sum(-1)
+    Ut = np.clip(U, -1.0, 1.0)
+    at = np.sqrt(np.maximum(1.0 - Ut * Ut, 0.0)).sum(-1)
+    Bt = np.pi - np.arccos(Ut)
+    return 0.5 * W + (((a - at) / (2 * np.pi))[..., None] * U + (B @ W - Bt) / (2 * np.pi))
+
+
+def bench_gradient(ks) -> None:
+    """One batched gradient, best of 5 x 10 calls, three implementations in turn in one
+    process (so they see the same machine load)."""
+    print(f"\n## one batched gradient, us per run ({load()})")
+    print(f"{'k':>4} {'runs':>5} {'census':>10} {'transposed view':>16} {'search.batched_gradient':>24}")
+    for k in ks:
+        runs = min(RUNS.get(k, 5), 10)
+        W = descent.starts(k, k, runs, 0)
+        V = identity_teacher(k, k)
+        out = []
+        for fn in (descent.gradient_identity_teacher, _gradient_transposed_view,
+                   lambda X: search.batched_gradient(X, V)):
+            best = np.inf
+            for _ in range(5):
+                t0 = time.process_time()
+                for _ in range(10):
+                    fn(W)
+                best = min(best, (time.process_time() - t0) / 10 / runs * 1e6)
+            out.append(best)
+        print(f"{k:>4} {runs:>5} {out[0]:>10.1f} {out[1]:>16.1f} {out[2]:>24.1f}", flush=True)
 
 
 def bench_tail(ks) -> None:
@@ -94,9 +139,9 @@ def bench_tail(ks) -> None:
         if k * k <= 1600:
             V = identity_teacher(k, k)
             W = tight.points[int(np.argmax(spurious))]
-            t0 = time.perf_counter()
+            t0 = time.process_time()
             np.linalg.solve(hessian(W, V), gradient(W, V).ravel())
-            newton = time.perf_counter() - t0
+            newton = time.process_time() - t0
         us = per_step_us(k, 1, descent.gradient_identity_teacher, reps=20)
         share = 1 - a / b if b else float("nan")
         print(f"{k:>4} {int(spurious.sum()):>5} {a:>14} {b:>15} {share:>10.1%} {newton:>14.3f} "
@@ -159,10 +204,13 @@ def bench_projection(measured: dict) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--parts", nargs="*", default=["descent", "tail", "dask", "projection"])
+    parser.add_argument("--parts", nargs="*",
+                        default=["gradient", "descent", "tail", "dask", "projection"])
     parser.add_argument("--ks", nargs="*", type=int, default=[20, 40, 70, 100])
     args = parser.parse_args()
     measured = {}
+    if "gradient" in args.parts:
+        bench_gradient(args.ks)
     if "descent" in args.parts or "projection" in args.parts:
         measured = bench_descent(args.ks)
     if "tail" in args.parts:

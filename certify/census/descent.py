@@ -59,8 +59,8 @@ def gradient_identity_teacher(W: np.ndarray) -> np.ndarray:
     diag = np.arange(n)
     norm = np.sqrt((W * W).sum(-1))                       # |w_i|, (r, n)
     U = W / norm[..., None]                               # unit rows
-    # cos t_ij; the transpose is copied first: numpy's matmul on the swapped view
-    # is up to 10x slower at k = 100 (measured, bench/bench_census.py)
+    # cos t_ij (contiguous operands; with one BLAS thread this costs the same as the
+    # product on the transposed view, bench/bench_census.py --parts gradient)
     C = U @ np.ascontiguousarray(np.swapaxes(U, -1, -2))
     np.clip(C, -1.0, 1.0, out=C)
     S = np.sqrt(np.maximum(1.0 - C * C, 0.0))             # sin t_ij
