@@ -76,13 +76,15 @@ POLISH_BLOCK_TOL = 1e-4   # block ansatz fit of an unconverged end point before 
 
 
 def polish_symmetric(runs: Runs) -> int:
-    """Symmetric route: the runs stopped at max_iter (``unconverged``; the dense Newton
-    polish of the worker needs n k <= 1600) are matched against the block ansatz
-    (entrywise within POLISH_BLOCK_TOL) and polished by Newton in theta.  A run
-    becomes ``polished`` when the full gradient at W(theta*) is at most
-    endpoints.CRITICAL_GRAD and theta moved at most endpoints.POLISH_MOVE, the same
-    rule as the dense polish.  Runs in place; returns how many were polished."""
-    if not uses_symmetric_route(runs.k, runs.n):
+    """n = k: the runs still ``unconverged`` after the worker (stopped at max_iter, and
+    the dense Newton polish failed or, for n k > 1600, was not affordable) are matched
+    against the block ansatz (entrywise within POLISH_BLOCK_TOL) and polished by
+    Newton in theta, which converges where the dense polish may not (slowly
+    converging runs next to a minimum with a small eigenvalue).  A run becomes
+    ``polished`` when the full gradient at W(theta*) is at most endpoints.CRITICAL_GRAD
+    and theta moved at most endpoints.POLISH_MOVE, the same rule as the dense polish.
+    Runs in place; returns how many were polished."""
+    if runs.n != runs.k:
         return 0
     from .. import symmetric_pipeline as sp
     from ..objective import gradient
@@ -106,6 +108,7 @@ def polish_symmetric(runs: Runs) -> int:
         if ok:
             runs.status[r] = endpoints.POLISHED
             runs.blocks[r], runs.theta[r] = list(blocks), polished.tolist()
+            runs.polished[r] = W            # the dense route compares this point
             runs.losses[r] = loss(W, V)
             count += 1
     return count
