@@ -139,20 +139,28 @@ def write_atomic(path, data: bytes, force: bool = False, limit: int | None = Non
         if not force:
             raise WouldOverwrite(f"{path} exists with different content (use --force to replace it)")
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            os.chmod(tmp, 0o666 & ~_umask())       # as open() would create it (mkstemp: 0600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        replace_atomic(path, data)
     except OSError as err:
         raise FileProblem(f"cannot write {path}: {_describe(err)}") from None
     return True
+
+
+def replace_atomic(path, data: bytes) -> None:
+    """Replace (or create) the file `path` by `data` through a temporary file in the same
+    folder, fsync and os.replace: a reader sees the old file or the new one, never a
+    part.  The file gets the mode open() would give it (mkstemp alone gives 0600)."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.chmod(tmp, 0o666 & ~_umask())
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _umask() -> int:

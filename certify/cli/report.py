@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import DEFAULT_DIR
+from ..census.results import load_census_series
 from ..files import check_output_folder
 from ..views import plots
 from ..views.certificates import load, load_all
@@ -42,6 +43,13 @@ def run(argv: list[str]) -> int:
         plt = plots.pyplot()
     except ImportError:
         raise common.UsageError(plots.MATPLOTLIB_MISSING) from None
+    census = load_census_series(args.census, skip=args.out)
+    report = common.Report(args, "report")
+    if census and not args.paths and not DEFAULT_DIR.is_dir():
+        # `report --census FOLDER` where there are no certificates: the census plot alone
+        for path in plots.plot_census(plt, census, check_output_folder(args.out, parents=True)):
+            report.result(str(path), {"written": str(path)})
+        return report.finish(common.EXIT_OK)
     common.existing_paths(args.paths, DEFAULT_DIR, "name certificate files or folders "
                                                    "(or run `certify k=6` first)")
     verify = not args.no_verify
@@ -76,14 +84,12 @@ def run(argv: list[str]) -> int:
             common.report_line(f"no spectrum plot: {chosen.path} has no dense centre of at most "
                                f"{plots.MAX_DENSE_FLOAT} numbers")
         written += spectrum
-    census = plots.load_census(args.census, skip=out)
     if census:
         written += plots.plot_census(plt, census, out)
     else:
         if not args.quiet:
             common.report_line(f"no census results under {args.census}/ (run `certify census ...`); "
                                "spurious-fraction plot skipped")
-    report = common.Report(args, "report")
     for path in written:
         report.result(str(path), {"written": str(path)})
     return report.finish(status)

@@ -69,7 +69,7 @@ def certify_candidate(W: np.ndarray, V: np.ndarray, prec: int, info: dict | None
     return dense.certify_point(W, V, prec, info=info, all_d=True)
 
 
-def certify_symmetric_candidate(W: np.ndarray, prec: int):
+def certify_symmetric_candidate(W: np.ndarray, prec: int, info: dict | None = None):
     """A user's point (n = k = d, teacher I) with its block structure detected; the
     G-fixed representative is certified (the same point up to permuting neurons and
     coordinates)."""
@@ -78,5 +78,5 @@ def certify_symmetric_candidate(W: np.ndarray, prec: int):
         raise NotCertified("no Delta(S_p1 x ... x S_pm) block structure "
                            f"(m <= {reduced.MAX_BLOCKS}) detected")
     blocks, theta, _, _ = found
-    return reduced.certify_blocks(blocks, theta, prec, info={
+    return reduced.certify_blocks(blocks, theta, prec, info=info or {
         "found_by": "dense candidate, block structure detected", "symmetry": isotropy_label(blocks)})

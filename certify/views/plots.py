@@ -11,14 +11,14 @@ embedded TrueType fonts).
   spectrum_<name>    histogram (log counts) of the float Hessian eigenvalues at the
                      centre of one certificate, with the certified bound marked
   spurious_fraction  census: fraction of runs ending at a spurious minimum against k
-                     with 95% binomial intervals, one series per (n - k, seed, runs)
+                     with 95% Wilson intervals (certify.census.results), one series
+                     per (n - k, seed, runs, stopping rule)
 
 Inputs are views.certificates.Certificate (every number from the kernel's reader).
 Float values are illustrations, not claims, and are labelled so.
 """
 from __future__ import annotations
 
-import json
 import math
 import re
 from pathlib import Path
@@ -205,45 +205,17 @@ def plot_spectrum(plt, c: Certificate, out: Path, note: str) -> list[Path]:
 # ---------------------------------------------------------------------------
 # census
 # ---------------------------------------------------------------------------
-def wilson(successes: int, runs: int, z: float = 1.959963984540054) -> tuple[float, float]:
-    """Wilson score 95% interval for a binomial proportion."""
-    p = successes / runs
-    centre = (p + z * z / (2 * runs)) / (1 + z * z / runs)
-    half = z * math.sqrt(p * (1 - p) / runs + z * z / (4 * runs * runs)) / (1 + z * z / runs)
-    low = 0.0 if successes == 0 else max(0.0, centre - half)        # exact ends at 0 and runs
-    high = 1.0 if successes == runs else min(1.0, centre + half)
-    return low, high
-
-
-def load_census(folder: Path, skip: Path | None = None) -> dict:
-    """{(n - k, seed, runs): [(k, fraction, low, high)]} from the census JSON files
-    (`summary` records with k, n, runs, seed, spurious_runs) under folder."""
-    series: dict = {}
-    if not folder.is_dir():
-        return series
-    for path in sorted(folder.rglob("*.json")):
-        if skip is not None and skip.resolve() in path.resolve().parents:
-            continue
-        try:
-            summaries = json.loads(path.read_text()).get("summary", [])
-            for s in summaries:
-                low, high = wilson(s["spurious_runs"], s["runs"])
-                series.setdefault((s["n"] - s["k"], s["seed"], s["runs"]), {})[s["k"]] = (
-                    s["spurious_runs"] / s["runs"], low, high)
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, ZeroDivisionError):
-            continue
-    return {key: sorted((k, *v) for k, v in points.items()) for key, points in sorted(series.items())}
-
-
 def plot_census(plt, census: dict, out: Path) -> list[Path]:
+    """census: {series key: [(k, fraction, low, high)]} from certify.census.results
+    (load_census_series): one series per (n - k, seed, runs, stopping rule), never mixed."""
+    from ..census.results import series_label
     if not census:
         return []
     fig, ax = plt.subplots(figsize=(5, 3.4))
-    for i, ((offset, seed, runs), points) in enumerate(census.items()):
+    for i, (key, points) in enumerate(census.items()):
         ks, frac, low, high = (list(x) for x in zip(*points))
         ax.errorbar(ks, frac, yerr=[[f - lo for f, lo in zip(frac, low)], [hi - f for f, hi in zip(frac, high)]],
-                    fmt="osD^v<>"[i % 7], ms=4, capsize=2, linestyle="none",
-                    label=f"{'n = k' if offset == 0 else f'n = k+{offset}'} (seed {seed}, {runs} runs)")
+                    fmt="osD^v<>"[i % 7], ms=4, capsize=2, linestyle="none", label=series_label(key))
     k_axis(ax, [k for pts in census.values() for k, *_ in pts])
     ax.set_ylim(-0.02, 1.02)
     ax.set_ylabel("fraction of runs at a spurious minimum")
