@@ -1,11 +1,11 @@
 """Audit of the trusted kernel (certify/kernel/): each test is a concrete input or
 process state on which verify_bytes (or a kernel test it relies on) misbehaves.
 
-Every test is marked xfail(strict=True) with the reason: it FAILS on the kernel as
-audited and must pass once the bug is fixed (then remove the mark).  None of them
-is an accepted false statement through verify_bytes in the default environment;
-the findings are crashes under process states, a dtype assumption about LAPACK's
-output, and the cost plan charging the arb-only path twice.
+Each test failed on the kernel as audited and passes since its fix (regression
+tests).  None of them was an accepted false statement through verify_bytes in the
+default environment; the findings were crashes under process states (warnings as
+errors, the interpreter's int/str digit limit, a LinAlgError from LAPACK), a dtype
+assumption about LAPACK's output, and the cost plan charging the arb-only path twice.
 """
 from __future__ import annotations
 
@@ -47,9 +47,6 @@ def dyadic(q: Fraction) -> str:
 # 1. LAPACK's eigh may raise LinAlgError ("Eigenvalues did not converge"); the arb
 #    path's proposal does not catch it, so verify_bytes raises instead of refusing.
 # ---------------------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason="BUG: fastfloat.approximate_eigenvectors (fastfloat.py:330) lets "
-                                       "np.linalg.LinAlgError escape; claims.py:124-126 and 163-166 catch "
-                                       "only ArithmeticError, verify_bytes raises")
 @pytest.mark.parametrize("path, fast", [(K6, False), (SADDLE, False), (SADDLE, True)],
                          ids=["k6 arb-only", "saddle arb-only", "saddle fast"])
 def test_eigh_failure_is_a_refusal_not_an_exception(monkeypatch, path, fast):
@@ -81,9 +78,6 @@ def huge_centre_certificate() -> bytes:
     return canonical_bytes(obj)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: fastfloat.krawczyk_contains computes absC @ yu and up(...) "
-                                       "(fastfloat.py:285-292) outside np.errstate: an overflow raises "
-                                       "RuntimeWarning when warnings are errors; verify_bytes raises")
 def test_float_overflow_under_warnings_as_errors_is_a_refusal():
     data = huge_centre_certificate()
     with warnings.catch_warnings():
@@ -100,9 +94,6 @@ def test_float_overflow_under_warnings_as_errors_is_a_refusal():
 #    Q^T Q a float32 product whose error the float64 bound (U = 2^-52) does not
 #    cover, and eigenvalue_counts proves a false count.
 # ---------------------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason="BUG: fastfloat.eigenvalue_counts (fastfloat.py:247-250) uses "
-                                       "np.linalg.eigh's output without forcing float64; a float32 Q gives "
-                                       "a float32 Q^T Q outside Lemma G's bound and a false count")
 def test_eigenvalue_counts_does_not_rely_on_the_dtype_of_the_eigenvectors(monkeypatch):
     lam = 0.75
     mu_exact = Fraction(lam) + Fraction(1, 2 ** 60)          # [[0.75]] has 1 eigenvalue below mu
@@ -119,9 +110,6 @@ def test_eigenvalue_counts_does_not_rely_on_the_dtype_of_the_eigenvectors(monkey
 # 4. The arb-only path is charged twice: its arb tests are in the mandatory
 #    estimate AND each one is `admit`ted again as a fallback (claims.py:118,158,192).
 # ---------------------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason="BUG: with plan.fast False, claims.prove_* call plan.admit (cost.py:106) "
-                                       "for tests already in Estimate.mandatory(False): a path that fits the "
-                                       "budget is reported 'too costly' (at the default budget: dense k = 24..27)")
 @pytest.mark.parametrize("path", [K6, SADDLE], ids=["k6", "saddle"])
 def test_arb_only_verification_within_its_estimate_is_not_too_costly(path):
     data = path.read_bytes()
@@ -139,9 +127,6 @@ def test_arb_only_verification_within_its_estimate_is_not_too_costly(path):
 #    quadratic time (measured: 9.6 s for 400 000 digits, 27 s for 800 000, 106 s for
 #    1 600 000; a 4 MiB file about 12 minutes by extrapolation).
 # ---------------------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason="BUG: dyadic.parse calls int() on up to 4000 digits (dyadic.py:34,38) and "
-                                       "format.decode lets json parse integers of any length (format.py:75): "
-                                       "sys.set_int_max_str_digits(1000) makes verify_bytes raise ValueError")
 def test_reader_does_not_depend_on_the_int_digit_limit():
     obj = load(K6)
     obj["claims"]["loss_upper"] = "1" * 2000          # a true, weaker claim; 2000 digits <= MAX_DIGITS
@@ -158,7 +143,7 @@ def test_reader_does_not_depend_on_the_int_digit_limit():
     assert verdict.status == "accepted"
 
 
-# the inputs above are what they claim to be (so each xfail fails for its stated reason)
+# the inputs above are what they claim to be (so each test exercises its finding)
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_huge_centre_certificate_is_refused_in_the_default_environment():
     verdict = verify_bytes(huge_centre_certificate())

@@ -51,8 +51,8 @@ class MatrixBox:
     def enc(self):
         if self._enc is False:
             try:
-                with ctx.workprec(MATRIX_PREC):
-                    self._enc = self._make_enc() if fastfloat.environment_ok() else None
+                with ctx.workprec(MATRIX_PREC):      # numpy warnings off: finiteness is checked
+                    self._enc = fastfloat.quiet(self._make_enc)() if fastfloat.environment_ok() else None
             except ArithmeticError:          # includes NotSmooth: refuse
                 self._enc = None
         return self._enc
@@ -88,6 +88,21 @@ def _not_tried(plan: Plan, name: str, fast_test: str) -> ClaimResult:
                                     f"(limits: {plan.budget})", too_costly=True)
 
 
+def _arb_inputs(plan: Plan, name: str, fast_test: str, box: MatrixBox, propose):
+    """(A, P) for the arb test of claim `name`: the arb enclosure of `box` and a float
+    proposal propose(A) (any real matrix is sound) -- or the ClaimResult that ends the
+    claim: fallback not admitted by the plan, no enclosure, no proposal."""
+    if not plan.admit(name):
+        return _not_tried(plan, name, fast_test)
+    A = box.arb()
+    if A is None:
+        return _settle(plan, ClaimResult(name, False, "no enclosure of the matrix on the box"))
+    try:
+        return A, propose(A)
+    except ArithmeticError as err:
+        return _settle(plan, ClaimResult(name, False, str(err)))
+
+
 def _tests(plan: Plan, fast_test: str, arb_test: str) -> str:
     """The tests that were tried and failed, for a refusal."""
     return f"{fast_test} and {arb_test}" if plan.fast else arb_test
@@ -115,15 +130,10 @@ def prove_positive_definite(H: MatrixBox, mu: arb, name: str, plan: Plan) -> Cla
         if enc is not None and fastfloat.positive_definite(enc, mu):
             return ClaimResult(name, True, f"lambda_min > {_text(mu)} on the box"
                                            " (float Cholesky with a-priori bounds)")
-    if not plan.admit(name):
-        return _not_tried(plan, name, "float Cholesky test")
-    A = H.arb()
-    if A is None:
-        return _settle(plan, ClaimResult(name, False, "no enclosure of the matrix on the box"))
-    try:
-        Q = fastfloat.approximate_eigenvectors(A)
-    except ArithmeticError as err:
-        return _settle(plan, ClaimResult(name, False, str(err)))
+    inputs = _arb_inputs(plan, name, "float Cholesky test", H, fastfloat.approximate_eigenvectors)
+    if isinstance(inputs, ClaimResult):
+        return inputs
+    A, Q = inputs
     if posdef.min_eigenvalue_exceeds(A, mu, Q):
         return ClaimResult(name, True, f"lambda_min > {_text(mu)} on the box (arb congruence test)")
     return _settle(plan, ClaimResult(name, False, "could not prove lambda_min > claimed bound on the box "
@@ -155,15 +165,10 @@ def prove_morse_index(H: MatrixBox, mu: arb, index: int, plan: Plan) -> ClaimRes
         counts = fastfloat.eigenvalue_counts(enc, mu) if enc is not None else None
         if counts is not None:
             return _settle(plan, _index_result(counts, index, mu, "float Gershgorin count with a-priori bounds"))
-    if not plan.admit("index"):
-        return _not_tried(plan, "index", "float Gershgorin count")
-    A = H.arb()
-    if A is None:
-        return _settle(plan, ClaimResult("index", False, "no enclosure of the Hessian on the box"))
-    try:
-        Q = fastfloat.approximate_eigenvectors(A)
-    except ArithmeticError as err:
-        return _settle(plan, ClaimResult("index", False, str(err)))
+    inputs = _arb_inputs(plan, "index", "float Gershgorin count", H, fastfloat.approximate_eigenvectors)
+    if isinstance(inputs, ClaimResult):
+        return inputs
+    A, Q = inputs
     counts = inertia.eigenvalue_counts(A, mu, Q)
     if counts is None:
         return _settle(plan, ClaimResult("index", False, "could not prove that no eigenvalue lies in [-mu, mu] "
@@ -189,15 +194,10 @@ def prove_critical_point(y: list, r: arb, J: MatrixBox, plan: Plan,
         if enc is not None and fastfloat.krawczyk_contains(y, enc, r):
             return ClaimResult("critical", True, "Krawczyk: exactly one zero of the gradient in the box"
                                                  " (float test with a-priori bounds)")
-    if not plan.admit("critical"):
-        return _not_tried(plan, "critical", "float Krawczyk test")
-    A = J.arb()
-    if A is None:
-        return _settle(plan, ClaimResult("critical", False, "no enclosure of the Hessian on the box"))
-    try:
-        C = fastfloat.approximate_inverse(A)
-    except ArithmeticError as err:
-        return _settle(plan, ClaimResult("critical", False, str(err)))
+    inputs = _arb_inputs(plan, "critical", "float Krawczyk test", J, fastfloat.approximate_inverse)
+    if isinstance(inputs, ClaimResult):
+        return inputs
+    A, C = inputs
     if krawczyk.unique_zero_in_box(y, A, C, r):
         return ClaimResult("critical", True, "Krawczyk: exactly one zero of the gradient in the box (arb test)")
     return _settle(plan, ClaimResult("critical", False, "no proof of a zero of the gradient in the box ("

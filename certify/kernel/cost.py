@@ -78,14 +78,12 @@ class Plan:
     """One verification: whether the fast tests are used, and the budget.
 
     fast        use the fast tests (False: arb tests only)
-    note        why the fast tests are not used (None if they are)
     committed   the estimated cost of what has been decided to run so far
     refused     set by the method once a claim is refused: no fallback is tried
                 after that (a refused statement cannot become accepted)"""
 
-    def __init__(self, estimate: Estimate | None, fast: bool, budget: Budget = DEFAULT_BUDGET,
-                 note: str | None = None):
-        self.estimate, self.fast, self.budget, self.note = estimate, fast, budget, note
+    def __init__(self, estimate: Estimate | None, fast: bool, budget: Budget = DEFAULT_BUDGET):
+        self.estimate, self.fast, self.budget = estimate, fast, budget
         self.committed = estimate.mandatory(fast) if estimate is not None else Cost()
         self.refused = False
 
@@ -109,6 +107,8 @@ class Plan:
         (then it is committed)."""
         if self.refused:
             return False
+        if not self.fast:          # the arb tests are the path itself, already committed
+            return True
         total = self.committed + self.fallback_cost(claim)
         if not self.budget.fits(total):
             return False

@@ -25,17 +25,37 @@ class DyadicError(ValueError):
     """A string that is not a canonical dyadic number."""
 
 
+def brief(value, width: int = 40) -> str:
+    """repr(value) cut to `width` characters, for error messages; never raises (an
+    integer too long for the interpreter's int/str limit is described instead)."""
+    if type(value) is int and value.bit_length() > 2000:
+        return f"<an integer of {value.bit_length()} bits>"
+    return repr(value)[:width]
+
+
+def decimal_int(text: str) -> int:
+    """int(text) for a string of decimal digits (optional '-'), in pieces of 600 digits,
+    so that the result does not depend on the interpreter's limit on int/str
+    conversions (sys.set_int_max_str_digits, at least 640)."""
+    sign, digits = (-1, text[1:]) if text.startswith("-") else (1, text)
+    value = 0
+    for start in range(0, len(digits), 600):
+        piece = digits[start:start + 600]
+        value = value * 10 ** len(piece) + int(piece)
+    return sign * value
+
+
 def parse(text) -> tuple[int, int]:
     """(m, e) with value m * 2^e; raises DyadicError unless text is canonical."""
     if not isinstance(text, str) or len(text) > MAX_DIGITS:
-        raise DyadicError(f"not a dyadic string: {str(text)[:40]!r}")
+        raise DyadicError(f"not a dyadic string: {brief(text)}")
     match = _INTEGER.fullmatch(text)
     if match:
-        return int(text), 0
+        return decimal_int(text), 0
     match = _DYADIC.fullmatch(text)
     if not match:
         raise DyadicError(f"not a canonical dyadic 'm*2^e' string: {text[:40]!r}")
-    m, e = int(match.group(1)), int(match.group(2))
+    m, e = decimal_int(match.group(1)), int(match.group(2))
     if m % 2 == 0:
         raise DyadicError(f"mantissa must be odd in {text[:40]!r}")
     if -e > MAX_EXPONENT:

@@ -31,6 +31,8 @@ from __future__ import annotations
 import numpy as np
 from flint import arb, arb_mat
 
+import functools
+
 from . import binary64, fpenv
 
 U = 2.0 ** -52          # relative error of one rounding, any rounding mode
@@ -91,6 +93,10 @@ class Enc:
 
     @classmethod
     def exact(cls, mid) -> "Enc":
+        """A float matrix (e.g. a LAPACK proposal) as an exact Enc: converted to float64
+        first (exactly: every float32 is a float64), so that every later product is a
+        binary64 operation whatever dtype the proposal came in."""
+        mid = proposal(mid)
         return cls(mid, np.zeros_like(mid))
 
     def __getitem__(self, index) -> "Enc":
@@ -162,6 +168,26 @@ def row_sum_bounds(A) -> np.ndarray:
     return up(np.abs(A).sum(axis=1))
 
 
+def proposal(x) -> np.ndarray:
+    """A numpy proposal (Cholesky factor, eigenvectors, inverse) as a C-contiguous
+    float64 array; raises ArithmeticError unless every entry is finite."""
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    require_finite(x)
+    return x
+
+
+def quiet(test):
+    """Run a fast test with numpy's floating-point warnings off: an overflow or a NaN
+    is caught by the test's own finiteness checks (a "no"), and must not become an
+    exception when warnings are errors (python -W error)."""
+    @functools.wraps(test)
+    def wrapped(*args, **kwargs):
+        with np.errstate(all="ignore"):
+            return test(*args, **kwargs)
+    return wrapped
+
+
+@quiet
 def positive_definite(H: Enc, mu: arb) -> bool:
     """True only if lambda_min(X) > mu for every real symmetric X with
     |X - H.mid| <= H.rad, where H.mid is exactly symmetric (Lemma C):
@@ -191,20 +217,16 @@ def positive_definite(H: Enc, mu: arb) -> bool:
     s = mu_f + rho + 4 * g * (float(np.abs(diag).sum()) + N * (mu_f + rho)) + 2.0 ** -900
     A = mid.copy()
     A[np.diag_indices(N)] = diag - s
-    with np.errstate(all="ignore"):
-        try:
-            L = np.linalg.cholesky(A)
-        except np.linalg.LinAlgError:
+    try:
+        L = proposal(np.linalg.cholesky(A))
+        if not np.isfinite(s):
             return False
-        if not np.all(np.isfinite(L)) or not np.isfinite(s):
-            return False
-        try:
-            shifted_mid = Enc.exact(mid) - Enc.exact(s * np.eye(N))   # s * 1 and s * 0 are exact
-            Z = shifted_mid - Enc.exact(L) @ Enc.exact(np.ascontiguousarray(L.T))
-            require_finite(Z.mid, Z.rad)
-            nu = float(np.max(row_sum_bounds(np.abs(Z.mid) + Z.rad)))
-        except ArithmeticError:
-            return False
+        shifted_mid = Enc.exact(mid) - Enc.exact(s * np.eye(N))   # s * 1 and s * 0 are exact
+        Z = shifted_mid - Enc.exact(L) @ Enc.exact(L.T)
+        require_finite(Z.mid, Z.rad)
+        nu = float(np.max(row_sum_bounds(np.abs(Z.mid) + Z.rad)))
+    except (ArithmeticError, np.linalg.LinAlgError):
+        return False
     if not np.isfinite(nu):
         return False
     lower = binary64.to_arb(s) - binary64.to_arb(nu) - binary64.to_arb(rho)
@@ -225,6 +247,7 @@ def gershgorin_signs(S: Enc) -> np.ndarray:
     return np.where(centre > R, 1, np.where(centre < -R, -1, 0))
 
 
+@quiet
 def eigenvalue_counts(H: Enc, mu: arb):
     """(p_plus, p_minus) such that every real symmetric X with |X - H.mid| <= H.rad
     has exactly p_plus eigenvalues < mu and p_minus eigenvalues < -mu, with neither
@@ -243,10 +266,8 @@ def eigenvalue_counts(H: Enc, mu: arb):
         return None
     try:
         require_finite(H.mid, H.rad)
-        with np.errstate(all="ignore"):
-            Q = np.linalg.eigh(H.mid)[1]
-        require_finite(Q)
-        Qe, QTe = Enc.exact(Q), Enc.exact(np.ascontiguousarray(Q.T))
+        Q = proposal(np.linalg.eigh(H.mid)[1])
+        Qe, QTe = Enc.exact(Q), Enc.exact(Q.T)
         B = (QTe @ H) @ Qe
         G = QTe @ Qe
         counts = []
@@ -262,6 +283,7 @@ def eigenvalue_counts(H: Enc, mu: arb):
     return tuple(counts)
 
 
+@quiet
 def krawczyk_contains(y: list, J: Enc, r: arb) -> bool:
     """True only if Krawczyk's test passes (Lemma K): y encloses g(c) (arb balls),
     J encloses g'(x) for every x in X = c + [-r, r]^N, C = float inverse of J.mid
@@ -275,9 +297,7 @@ def krawczyk_contains(y: list, J: Enc, r: arb) -> bool:
         return False
     try:
         require_finite(J.mid, J.rad)
-        with np.errstate(all="ignore"):
-            C = np.linalg.inv(J.mid)
-        require_finite(C)
+        C = proposal(np.linalg.inv(J.mid))
         yu = np.array([float_above(v.abs_upper()) for v in y])
         r_f = float_above(r)
     except (ArithmeticError, np.linalg.LinAlgError):
@@ -305,26 +325,28 @@ def midpoint_floats(A: arb_mat) -> np.ndarray:
 
 
 def exact_arb_mat(M: np.ndarray) -> arb_mat:
-    """The float matrix M as an arb_mat (exact; refuses non-finite entries)."""
-    if not np.all(np.isfinite(M)):
-        raise ArithmeticError("preconditioner is not finite")
+    """The float matrix M as an arb_mat (exact; ArithmeticError on non-finite entries)."""
+    M = proposal(M)
     return arb_mat(M.shape[0], M.shape[1], M.ravel().tolist())
 
 
+@quiet
 def approximate_inverse(J: arb_mat) -> arb_mat:
     """C ~ mid(J)^-1, the matrix of Krawczyk's test (any real C is sound)."""
-    with np.errstate(all="ignore"):
-        try:
-            C = np.linalg.inv(midpoint_floats(J))
-        except np.linalg.LinAlgError as err:
-            raise ArithmeticError(f"midpoint Jacobian is singular: {err}") from err
-    return exact_arb_mat(C)
+    try:
+        return exact_arb_mat(np.linalg.inv(midpoint_floats(J)))
+    except np.linalg.LinAlgError as err:
+        raise ArithmeticError(f"midpoint Jacobian is singular: {err}") from None
 
 
+@quiet
 def approximate_eigenvectors(H: arb_mat) -> arb_mat:
     """Q ~ eigenvectors of the symmetrised midpoint of H, the congruence of the
     posdef and inertia tests (any real Q is sound)."""
     Hm = midpoint_floats(H)
     if not np.all(np.isfinite(Hm)):
         raise ArithmeticError("Hessian enclosure is not finite")
-    return exact_arb_mat(np.linalg.eigh((Hm + Hm.T) / 2)[1])
+    try:
+        return exact_arb_mat(np.linalg.eigh((Hm + Hm.T) / 2)[1])
+    except np.linalg.LinAlgError as err:
+        raise ArithmeticError(f"no eigenvectors of the midpoint: {err}") from None

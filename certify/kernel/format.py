@@ -63,7 +63,17 @@ def _no_constant(name):
 
 
 def _no_float(text):
-    raise Unreadable(f"JSON float {text[:20]} is not allowed")
+    raise Unreadable(f"JSON float {text[:20]} is not allowed: every number of a certificate is an "
+                     "integer or an exact dyadic string (is this a candidate point? certify it with "
+                     "`certify point`)")
+
+
+def _int(text):
+    """A JSON integer of at most dyadic.MAX_DIGITS digits, converted without the
+    interpreter's int/str digit limit (longer ones are refused before conversion)."""
+    if len(text) > dyadic.MAX_DIGITS:
+        raise Unreadable(f"JSON integer with more than {dyadic.MAX_DIGITS} digits")
+    return dyadic.decimal_int(text)
 
 
 def decode(data: bytes):
@@ -73,16 +83,20 @@ def decode(data: bytes):
     try:
         text = data.decode("utf-8")
         obj = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant,
-                         parse_float=_no_float)
+                         parse_float=_no_float, parse_int=_int)
     except UnicodeDecodeError:
         raise Unreadable("not UTF-8 text") from None
-    except Unreadable as err:     # valid JSON, but not of a certificate (floats, NaN, duplicates)
-        raise Unreadable(f"{err}: every number of a certificate is an integer or an exact "
-                         "dyadic string (is this a candidate point? certify it with `certify point`)") from None
+    except Unreadable:            # valid JSON, but not of a certificate (floats, NaN, duplicates)
+        raise
     except (ValueError, RecursionError) as err:   # JSONDecodeError; int over 4300 digits
         raise Unreadable(f"not valid JSON ({str(err)[:80]})") from None
-    if canonical_bytes(obj) != data:
-        if b"\r\n" in data and canonical_bytes(obj) == data.replace(b"\r\n", b"\n"):
+    try:
+        canonical = canonical_bytes(obj)
+    except ValueError:            # an integer longer than the interpreter's int/str limit
+        raise Unreadable("a number is too long to print in this interpreter "
+                         "(sys.set_int_max_str_digits)") from None
+    if canonical != data:
+        if b"\r\n" in data and canonical == data.replace(b"\r\n", b"\n"):
             raise Unreadable("CRLF line endings: the file was converted to Windows line endings "
                              "(restore LF endings, e.g. git config core.autocrlf false)")
         raise Unreadable("not in canonical form (re-serialise with sorted keys, indent 1)")
@@ -96,7 +110,7 @@ def read_int(obj: dict, key: str, low: int, high: int) -> int:
     """obj[key], which must be a JSON integer in [low, high] (FormatError otherwise)."""
     value = obj.get(key)
     if type(value) is not int or not low <= value <= high:
-        raise FormatError(key, f"must be an integer in [{low}, {high}], got {str(value)[:40]!r}")
+        raise FormatError(key, f"must be an integer in [{low}, {high}], got {dyadic.brief(value)}")
     return value
 
 
@@ -166,14 +180,14 @@ def read_header(obj, method_keys: set, kinds: tuple, k_range: tuple) -> Header:
     if obj["format"] != FORMAT:
         raise FormatError("format", f"must be {FORMAT!r}")
     if obj["version"] != VERSION or type(obj["version"]) is not int:
-        raise FormatError("version", f"unsupported version {str(obj['version'])[:20]!r}")
+        raise FormatError("version", f"unsupported version {dyadic.brief(obj['version'], 20)}")
     for key in ("software", "info"):
         value = obj.get(key, {})
         if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
             raise FormatError(key, "must be an object of strings")
     if obj["kind"] not in kinds:
         raise FormatError("kind", f"must be one of {list(kinds)} for method "
-                                  f"{str(obj['method'])[:40]!r}, got {str(obj['kind'])[:40]!r}")
+                                  f"{dyadic.brief(obj['method'])}, got {dyadic.brief(obj['kind'])}")
     k = read_int(obj, "k", *k_range)
     n = read_int(obj, "n", k, k_range[1])          # n >= k: then inf F = 0
     d = read_int(obj, "d", k, k_range[1])          # d >= k: the teacher fits
@@ -227,7 +241,7 @@ def read_claims(obj: dict, expected: set, integer_claims: dict | None = None) ->
     claims = obj["claims"]
     if not isinstance(claims, dict) or set(claims) != expected:
         raise FormatError("claims", f"must have exactly the keys {sorted(expected)} for kind "
-                                    f"{obj['kind']!r} and d_max {obj['d_max']}")
+                                    f"{dyadic.brief(obj['kind'])} and d_max {dyadic.brief(obj['d_max'])}")
     return {key: read_int(claims, key, *integer_claims[key]) if key in integer_claims
             else read_dyadic(value, f"claims.{key}") for key, value in claims.items()}
 

@@ -197,10 +197,3 @@ def problem(threads: bool = True) -> str | None:
         return (_scalar() or _numpy() or _blas(_SMALL) or _conversions()
                 or (_blas(_threaded_side()) if threads else None))
 
-
-def describe(threads: bool = True) -> str:
-    """One line: the environment found by the probe."""
-    found = problem(threads)
-    if found:
-        return f"not the IEEE binary64 model with gradual underflow: {found}"
-    return f"IEEE binary64, gradual underflow, {rounding_mode()}"

@@ -71,11 +71,3 @@ def eigenvalue_counts(H: arb_mat, mu: arb, Q: arb_mat):
         return None
     return upper, lower
 
-
-def certified_index(H: arb_mat, mu: arb, Q: arb_mat) -> int | None:
-    """p such that every symmetric A in H has exactly p negative eigenvalues and
-    none in [-mu, mu] (requires mu > 0); None if not proved."""
-    counts = eigenvalue_counts(H, mu, Q)
-    if counts is None or counts[0] != counts[1]:
-        return None
-    return counts[0]

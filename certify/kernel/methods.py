@@ -11,6 +11,7 @@ verify, the producer and the command line all look methods up here.
 from __future__ import annotations
 
 from .dense import method as dense
+from .dyadic import brief
 from .format import FormatError
 from .reduced import method as symmetric
 
@@ -21,7 +22,7 @@ def method_of(obj):
     """The module of a decoded certificate's "method" field (FormatError if unknown)."""
     name = obj.get("method") if isinstance(obj, dict) else None
     if not isinstance(name, str) or name not in METHODS:
-        raise FormatError("method", f"unknown method {str(name)[:40]!r} (known: {sorted(METHODS)})")
+        raise FormatError("method", f"unknown method {brief(name)} (known: {sorted(METHODS)})")
     return METHODS[name]
 
 

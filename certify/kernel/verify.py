@@ -94,7 +94,7 @@ def verify_bytes(data: bytes, *, fast: bool = True, budget: Budget = DEFAULT_BUD
     verdict.method, verdict.statement = module.NAME, statement
     problem = fpenv.problem() if fast else "arb tests only (fast=False)"
     verdict.fast_tests = "used" if problem is None else f"not used: {problem}"
-    plan = Plan(module.cost(statement), problem is None, budget, note=problem)
+    plan = Plan(module.cost(statement), problem is None, budget)
     verdict.estimate = plan.committed
     if not plan.affordable():
         path = "with the fast tests" if plan.fast else "with the arb tests only"

@@ -136,7 +136,11 @@ def pair_sum(P) -> arb:
 
 def loss(W, V) -> arb:
     """F(W) on the balls W, see the module doc."""
-    geo = Geometry(W, V, hessian=False)
+    return loss_of(Geometry(W, V, hessian=False), V)
+
+
+def loss_of(geo: Geometry, V) -> arb:
+    """F on the balls of which geo is the pair geometry (teacher rows V)."""
     squares = sum((r * r for r in geo.w_norms + geo.v_norms), arb(0)) / 4
     return squares + geo.f_ww - geo.f_wv + pair_sum(V)
 

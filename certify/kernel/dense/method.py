@@ -116,15 +116,14 @@ def prove(statement: Statement, plan: Plan | None = None) -> list[ClaimResult]:
         with ctx.workprec(header.prec):   # pair scalars tight even for near-parallel pairs
             W, c, r, V = _balls(statement)
             geo = geometry.Geometry(W, V)     # raises NotSmooth unless smooth on the box
+            loss = geometry.loss_of(geo, V)
+            grad = [g for row in geometry.gradient(c, V) for g in row]
         with ctx.workprec(MATRIX_PREC):
-            H = MatrixBox(lambda: hessian_enclosure(geo), lambda: hessian_enclosure(geo, Balls).to_arb_mat())
             M = (MatrixBox.of_arb_mat(geo.extra_dimension_block())
                  if header.covers_extra_dimensions else None)
-        with ctx.workprec(header.prec):
-            results = [ClaimResult("smooth", True, "no zero neuron, no parallel pair on the box"),
-                       prove_loss(geometry.loss(W, V), claims["loss_lower"], claims["loss_upper"],
-                                  plan, spurious=not saddle)]
-            grad = [g for row in geometry.gradient(c, V) for g in row]
+        H = MatrixBox(lambda: hessian_enclosure(geo), lambda: hessian_enclosure(geo, Balls).to_arb_mat())
+        results = [ClaimResult("smooth", True, "no zero neuron, no parallel pair on the box"),
+                   prove_loss(loss, claims["loss_lower"], claims["loss_upper"], plan, spurious=not saddle)]
     except geometry.NotSmooth as err:
         return [ClaimResult("smooth", False, str(err))]
     convex_mu = None

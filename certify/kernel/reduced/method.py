@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from flint import ctx
 
 from .. import dyadic, format
-from ..claims import ClaimResult, MatrixBox, prove_critical_point, prove_loss, prove_positive_definite
+from ..claims import MATRIX_PREC, ClaimResult, MatrixBox, prove_critical_point, prove_loss, prove_positive_definite
 from ..cost import Plan
 from ..format import EXTRA_CLAIM, FormatError
 from ..pair import NotSmooth
@@ -94,6 +94,7 @@ def prove(statement: Statement, plan: Plan | None = None) -> list[ClaimResult]:
                  if statement.header.covers_extra_dimensions else None)
         except NotSmooth as err:
             return [ClaimResult("smooth", False, str(err))]
+    with ctx.workprec(MATRIX_PREC):     # the matrix tests resolve O(1) margins, as in the dense method
         results = [ClaimResult("smooth", True, "no zero neuron, no parallel pair on the box"),
                    prove_loss(F, claims["loss_lower"], claims["loss_upper"], plan),
                    prove_positive_definite(MatrixBox.of_arb_mat(H), claims["hessian_min_eig_lower"],
