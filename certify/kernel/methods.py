@@ -10,10 +10,11 @@ verify, the producer and the command line all look methods up here.
 from __future__ import annotations
 
 from .dense import method as dense
+from .family import method as family
 from .format import FormatError
 from .reduced import method as symmetric
 
-METHODS = {module.NAME: module for module in (dense, symmetric)}
+METHODS = {module.NAME: module for module in (dense, symmetric, family)}
 
 
 def method_of(obj):
