@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from .dense import method as dense
 from .family import method as family
+from .family import transition
 from .format import FormatError
 from .reduced import method as symmetric
 
-METHODS = {module.NAME: module for module in (dense, symmetric, family)}
+METHODS = {module.NAME: module for module in (dense, symmetric, family, transition)}
 
 
 def method_of(obj):

@@ -77,23 +77,30 @@ def build_piece(q: int, s_lo: str, s_hi: str, centre: tuple, theta_mid: np.ndarr
     if inside is not None:
         c_prev, w_prev = inside
         c_here = kfamily.centre_at(piece, exact_of(s_hi))
-        radius = [min(w, wp - abs(a - b)) for w, wp, a, b in zip(radius, w_prev, c_prev, c_here)]
-        if min(radius) <= 0:
-            raise NotCertified("centres of consecutive pieces disagree by more than the radii")
-        radius = [shorten_down(w) for w in radius]
+        gaps = [abs(a - b) for a, b in zip(c_prev, c_here)]
+        if not all(w >= wp + g for w, wp, g in zip(radius, w_prev, gaps)):      # else: contains the previous box
+            radius = [min(w, wp - g) for w, wp, g in zip(radius, w_prev, gaps)]  # shrink to lie inside it
+            if min(radius) <= 0:
+                raise NotCertified("centres of consecutive pieces disagree by more than the radii")
+            radius = [shorten_down(w) for w in radius]
         piece = Piece(s_lo, s_hi, order, splits, centre, tuple(dyadic_of(w) for w in radius))
     return piece
 
 
+def family_check(q: int, piece: Piece, models: dict, index: int) -> dict:
+    return kfamily.test_splits(q, piece, models, index)
+
+
 def prove_candidate(q: int, s_lo: Fraction, s_hi: Fraction, theta_mid, prec: int, order: int,
-                    previous, index: int, log=None):
-    """A proved piece on [s_lo, s_hi] or None: Taylor centre once, then radii and splits tried."""
+                    previous, index: int, log=None, check=family_check, factors=None, splits=None):
+    """A proved piece on [s_lo, s_hi] or None: Taylor centre once, then radii and splits tried.
+    check(q, piece, models, index) -> {claim: None or reason}."""
     s_mid = (s_lo + s_hi) / 2
     k_mid = float(1 / (s_mid * s_mid))
     with ctx.workprec(prec):
         centre = centre_strings(branch.taylor(q, dyadic.to_arb(dyadic_of(s_mid)), theta_mid, order, prec + 64),
                                 prec)
-    for factor in RADIUS_FACTORS:
+    for factor in factors or RADIUS_FACTORS:
         try:
             piece = build_piece(q, dyadic_of(s_lo), dyadic_of(s_hi), centre, theta_mid, k_mid, order, 1,
                                 factor, previous)
@@ -106,10 +113,10 @@ def prove_candidate(q: int, s_lo: Fraction, s_hi: Fraction, theta_mid, prec: int
             if log:
                 log(f"    factor {factor:g}: {str(err)[:80]}")
             continue
-        for splits in SPLIT_CHOICES:
-            candidate = replace(piece, splits=splits)
+        for count in splits or SPLIT_CHOICES:
+            candidate = replace(piece, splits=count)
             with ctx.workprec(prec):
-                failures = kfamily.test_splits(q, candidate, models, index)
+                failures = check(q, candidate, models, index)
             if all(v is None for v in failures.values()):
                 return candidate
         if log:

@@ -44,6 +44,7 @@ MAX_PIECES = 4000
 MAX_ORDER = 30
 MAX_SPLITS = 256
 MARGIN = arb(2) ** -200        # positive definiteness is proved as lambda_min > MARGIN > 0
+SPLIT_PREC = 96                # the per-sub-interval tests only resolve O(1) margins of the models
 
 
 @dataclass(frozen=True)
@@ -106,9 +107,13 @@ def read_blocks(obj) -> int:
     return value[0]
 
 
-def read_piece(value, D: int, field: str) -> Piece:
-    if not isinstance(value, dict) or set(value) != {"s", "order", "splits", "centre", "radius"}:
-        raise FormatError(field, "must have exactly the keys s, order, splits, centre, radius")
+PIECE_KEYS = {"s", "order", "splits", "centre", "radius"}
+
+
+def read_piece(value, D: int, field: str, extra_keys: set = frozenset()) -> Piece:
+    keys = PIECE_KEYS | set(extra_keys)
+    if not isinstance(value, dict) or set(value) != keys:
+        raise FormatError(field, f"must have exactly the keys {', '.join(sorted(keys))}")
     s = format.read_vector(value["s"], 2, f"{field}.s")
     lo, hi = format.exact(s[0]), format.exact(s[1])
     if not 0 < lo < hi < 1:
@@ -122,13 +127,13 @@ def read_piece(value, D: int, field: str) -> Piece:
     return Piece(s[0], s[1], order, splits, centre, radius)
 
 
-def read_pieces(value, q: int, field: str = "pieces") -> tuple:
+def read_pieces(value, q: int, field: str = "pieces", extra_keys: set = frozenset()) -> tuple:
     """A nonempty chain of pieces in order of increasing k: piece i+1 starts (s_hi) exactly where
     piece i ends (s_lo): no gap, no overlap; the first starts above k = q + 3 (big block > 3)."""
     D = len(reduced.parameter_names(structure.sizes(q, 10)))
     if not isinstance(value, list) or not 1 <= len(value) <= MAX_PIECES:
         raise FormatError(field, f"must be a list of 1..{MAX_PIECES} pieces")
-    pieces = tuple(read_piece(p, D, f"{field}[{i}]") for i, p in enumerate(value))
+    pieces = tuple(read_piece(p, D, f"{field}[{i}]", extra_keys) for i, p in enumerate(value))
     for i in range(len(pieces) - 1):
         end, start = format.exact(pieces[i].s_lo), format.exact(pieces[i + 1].s_hi)
         if start != end:
@@ -225,11 +230,18 @@ def prove_piece(q: int, piece: Piece, index: int) -> dict:
     return test_splits(q, piece, models, index)
 
 
-def test_splits(q: int, piece: Piece, models: dict, index: int) -> dict:
-    """The claims critical, hessian, extra_dims on every sub-interval of the piece."""
+def test_splits(q: int, piece: Piece, models: dict, index: int, skip: tuple = ()) -> dict:
+    """The claims critical, hessian (every block but those in `skip`), extra_dims on every
+    sub-interval of the piece."""
     failures = {name: None for name in ("smooth", "critical", "hessian", "extra_dims")}
     _, _, subintervals = piece.balls()
-    names = ["hessian"] + [b.name for b in structure.blocks(q)]
+    names = [name for name in ["hessian"] + [b.name for b in structure.blocks(q)] if name not in skip]
+    with ctx.workprec(min(ctx.prec, SPLIT_PREC)):
+        _test_subintervals(models, subintervals, names, failures, index)
+    return failures
+
+
+def _test_subintervals(models, subintervals, names, failures, index) -> None:
     for j, Tj in enumerate(subintervals):
         where = f"piece {index}, sub-interval {j}"
         g = models["gradient"].enclose(Tj)
@@ -249,7 +261,6 @@ def test_splits(q: int, piece: Piece, models: dict, index: int) -> dict:
             result = prove_positive_definite(MatrixBox.of_arb_mat(block), MARGIN, "extra_dims")
             if not result.proved:
                 failures["extra_dims"] = f"{where}: {result.detail}"
-    return failures
 
 
 def centre_at(piece: Piece, s: Fraction) -> list:
