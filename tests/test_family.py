@@ -460,3 +460,36 @@ def test_transition_margin_too_large_is_refused(transition_q1):
     obj["crossing"]["margin"] = "1"
     verdict = verify(obj)
     assert not verdict.accepted and not {r.claim: r.proved for r in verdict.results}["std_index"]
+
+
+# ---------------------------------------------------------------------------
+# the command-line functions (wired as `family` and `transition` by the CLI package)
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("argv", [["--blocks", "3,k-3"], ["--blocks", "1,k-2"], ["--k", "6..inf"],
+                                  ["--k", "4..9"], ["--k", "9..7"], ["--k", "six"], ["--prec", "20"],
+                                  ["--bogus"]])
+def test_family_command_refuses_bad_input(argv, capsys):
+    from certify.producer.family import run_family
+    assert run_family(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err and "Traceback" not in "\n".join(err)
+
+
+@pytest.mark.parametrize("argv", [["--blocks", "x"], ["--k", "3..4"], ["--k", "6..5"]])
+def test_transition_command_refuses_bad_input(argv, capsys):
+    from certify.producer.transition import run_transition
+    assert run_transition(argv) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_family_command_writes_an_accepted_certificate(tmp_path, capsys):
+    from certify.producer.family import run_family
+    assert run_family(["--k", "6..6.2", "--out", str(tmp_path)]) == 0
+    files = list(tmp_path.glob("*.json"))
+    assert len(files) == 1 and verify_bytes(files[0].read_bytes()).accepted
+    assert "certified" in capsys.readouterr().out
+    # a second run writes the same bytes (deterministic), a different file is not replaced
+    assert run_family(["--k", "6..6.2", "--out", str(tmp_path)]) == 0
+    assert "(unchanged)" in capsys.readouterr().out
+    files[0].write_bytes(b"{}")
+    assert run_family(["--k", "6..6.2", "--out", str(tmp_path)]) == 1

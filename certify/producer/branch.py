@@ -11,6 +11,8 @@ precision, then used as floats or rounded to dyadics; nothing here is part of a 
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from flint import arb, arb_mat, arb_series, ctx
 
@@ -123,7 +125,7 @@ def _theta_series(centre: list, t: arb_series, length: int) -> list:
 
 
 def gradient_series(q: int, s_mid, centre: list, length: int):
-    """(gradient series, Hessian at t = 0) of phi at theta = centre(t), k = (s_mid + t)^-2."""
+    """(gradient series, Hessian series) of phi at theta = centre(t), k = (s_mid + t)^-2."""
     t = arb_series([arb(0), arb(1)], prec=length)
     s = constant(s_mid, length) + t
     k = 1 / (s * s)
@@ -132,28 +134,39 @@ def gradient_series(q: int, s_mid, centre: list, length: int):
     variables = {name: SJet.variable(x, i) for i, (name, x) in enumerate(zip(reduced.parameter_names(sizes), values))}
     out = reduced.block_loss(sizes, variables)
     D = len(values)
-    H = arb_mat([[coefficient(x, 0) for x in row] for row in out.hessian(D)])
-    return out.gradient(D), H
+    return out.gradient(D), out.hessian(D)
 
 
 def taylor(q: int, s_mid, theta, N: int, prec: int) -> list:
     """Taylor coefficients (arb midpoints) to order N in t = s - s_mid of the branch through theta
-    at s_mid: Newton on power series, the correction of order n from the constant Hessian."""
+    at s_mid: Newton on power series, J(t) Delta(t) = g(t) solved order by order (the number of
+    correct orders doubles per step)."""
     D = len(theta)
     with ctx.workprec(prec), length_at_least(N + 1):
         s_mid = arb(s_mid)
         centre = [[arb(float(x))] + [arb(0)] * N for x in theta]
-        for sweep in range(N + 6):
-            grad, H = gradient_series(q, s_mid, centre, N + 1)
-            Hinv = arb_mat([[H[i, j].mid() for j in range(D)] for i in range(D)]).inv()
+        previous = math.inf
+        for sweep in range(40):
+            grad, hess = gradient_series(q, s_mid, centre, N + 1)
+            J = [arb_mat([[coefficient(hess[i][j], n).mid() for j in range(D)] for i in range(D)])
+                 for n in range(N + 1)]
+            J0inv = J[0].inv()
+            delta = []
             biggest = 0.0
             for n in range(N + 1):
-                step = Hinv * arb_mat([[coefficient(g, n).mid()] for g in grad])
+                rhs = arb_mat([[coefficient(g, n).mid()] for g in grad])
+                for m in range(1, n + 1):
+                    rhs = rhs - J[m] * delta[n - m]
+                step = J0inv * rhs
+                delta.append(arb_mat([[step[i, 0].mid()] for i in range(D)]))
+                biggest = max(biggest, max(abs(float(step[i, 0].mid())) / max(1.0, abs(float(centre[i][n].mid())))
+                                           for i in range(D)))
+            for n in range(N + 1):
                 for i in range(D):
-                    centre[i][n] = (centre[i][n] - step[i, 0]).mid()
-                biggest = max(biggest, max(abs(float(step[i, 0].mid())) for i in range(D)))
-            if sweep > N and biggest < 2.0 ** (-prec + 8):
-                break
+                    centre[i][n] = (centre[i][n] - delta[n][i, 0]).mid()
+            if biggest < 2.0 ** (-prec + 24) or (sweep >= 4 and biggest > previous / 16):
+                break                                  # converged, or stalled at the precision floor
+            previous = biggest
         return centre
 
 

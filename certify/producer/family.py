@@ -37,7 +37,7 @@ DEFAULT_PREC = 256
 RATIO = 0.07              # target k_hi / k_lo - 1 of a piece
 ORDER = 12
 SPLIT_CHOICES = (8, 16, 32, 64)
-RADIUS_FACTORS = (1e-6, 1e-8, 1e-10, 1e-12)
+RADIUS_FACTORS = (1e-6, 1e-8, 1e-10, 1e-12, 1e-14, 1e-16)
 
 
 class NotCertified(RuntimeError):
@@ -87,6 +87,9 @@ def build_piece(q: int, s_lo: str, s_hi: str, centre: tuple, theta_mid: np.ndarr
     return piece
 
 
+found_factor = []           # the radius factor of the last piece proved (for the next one)
+
+
 def family_check(q: int, piece: Piece, models: dict, index: int) -> dict:
     return kfamily.test_splits(q, piece, models, index)
 
@@ -118,6 +121,7 @@ def prove_candidate(q: int, s_lo: Fraction, s_hi: Fraction, theta_mid, prec: int
             with ctx.workprec(prec):
                 failures = check(q, candidate, models, index)
             if all(v is None for v in failures.values()):
+                found_factor[:] = [factor]
                 return candidate
         if log:
             log(f"    factor {factor:g}: " + "; ".join(v for v in failures.values() if v))
@@ -151,13 +155,16 @@ def certify_family(q: int, k_lo: float, k_hi: float, prec: int = DEFAULT_PREC, r
     stop = exact_of(dyadic_near(s_of(k_hi) * (1 - 1e-12)))
     k_here = float(1 / (s * s))
     theta = start_theta(q, k_here)
-    pieces, previous, step = [], None, ratio
+    pieces, previous, step, first = [], None, ratio, 0
     while s > stop:
         while True:
             s_next = max(exact_of(dyadic_near(s_of(k_here * (1 + step)))), stop)
             s_mid = (s + s_next) / 2
             theta_mid = branch.continue_to(q, k_here, theta, float(1 / (s_mid * s_mid)), 16)
-            found = prove_candidate(q, s_next, s, theta_mid, prec, order, previous, len(pieces), log)
+            # radii shrink with k: start from the factor that worked last
+            factors = RADIUS_FACTORS[first:] + RADIUS_FACTORS[:first][::-1]
+            found = prove_candidate(q, s_next, s, theta_mid, prec, order, previous, len(pieces), log,
+                                    factors=factors)
             if found is not None:
                 break
             step /= 2
@@ -166,15 +173,20 @@ def certify_family(q: int, k_lo: float, k_hi: float, prec: int = DEFAULT_PREC, r
             if step < 1e-4:
                 raise NotCertified(f"no piece could be proved at k = {k_here:.6g}")
         pieces.append(found)
+        first = RADIUS_FACTORS.index(found_factor[0]) if found_factor and found_factor[0] in RADIUS_FACTORS else first
         if log:
             log(f"piece {len(pieces) - 1}: k in [{float(1 / (s * s)):.8g}, {float(1 / (s_next * s_next)):.8g}]"
-                f", splits {found.splits}, radius factor ~{float(exact_of(found.radius[0])):.1e}")
+                f", splits {found.splits}, radius factor {found_factor[0] if found_factor else '?'}")
         previous = (kfamily.centre_at(found, s_next), [exact_of(w) for w in found.radius])
         k_here = float(1 / (s_next * s_next))
         theta = branch.newton(q, k_here, theta_mid)
         s = s_next
         step = min(ratio, step * 1.5)
-    return to_object(q, pieces, prec)
+    obj = to_object(q, pieces, prec)
+    verdict = verify_bytes(canonical_bytes(obj))
+    if not verdict.accepted:
+        raise NotCertified(f"the kernel refused the family certificate: {verdict.first_failure()}")
+    return obj
 
 
 def to_object(q: int, pieces: list, prec: int) -> dict:
@@ -186,3 +198,96 @@ def to_object(q: int, pieces: list, prec: int) -> dict:
         "tail": None,
         "software": {"name": "certify", "version": __version__},
     }
+
+
+# ---------------------------------------------------------------------------
+# command line
+# ---------------------------------------------------------------------------
+def parse_blocks(text: str) -> int:
+    """"1,k-1" or "2,k-2" -> q."""
+    parts = [x.strip() for x in text.split(",")]
+    if len(parts) != 2 or parts[0] not in ("1", "2") or parts[1].replace(" ", "") != f"k-{parts[0]}":
+        raise ValueError(f"--blocks must be 1,k-1 or 2,k-2, got {text!r}")
+    return int(parts[0])
+
+
+def parse_range(text: str) -> tuple:
+    """"LO..HI" -> (LO, HI) floats; HI may be inf."""
+    if ".." not in text:
+        raise ValueError(f"--k must be LO..HI, got {text!r}")
+    lo, hi = text.split("..", 1)
+    try:
+        return float(lo), float(hi)
+    except ValueError:
+        raise ValueError(f"--k must be LO..HI with numbers, got {text!r}") from None
+
+
+def write(obj: dict, path, force: bool) -> tuple:
+    """Write the canonical bytes; (bytes, changed).  Refuses to replace a different file unless force."""
+    from pathlib import Path
+    path = Path(path)
+    data = canonical_bytes(obj)
+    if path.exists():
+        old = path.read_bytes()
+        if old == data:
+            return data, False
+        if not force:
+            raise FileExistsError(f"{path} exists with different contents (use --force to replace it)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return data, True
+
+
+def family_file_name(q: int, lo: float, hi: float) -> str:
+    return f"family_S{q}xSk-{q}_k{lo:g}-{hi:g}.json"
+
+
+def run_family(argv: list) -> int:
+    """python -m certify family --blocks 1,k-1 --k 6..1e6 [--prec P] [--out DIR] [--force]"""
+    from pathlib import Path
+    parser = argparse.ArgumentParser(prog="python -m certify family", description=(
+        "Certify the (q, k-q) family of spurious minima for every real k of a range at once "
+        "(docs/families.md): one continuous branch, a strict spurious local minimum at every "
+        "integer k of the range, for every input dimension d >= k."))
+    parser.add_argument("--blocks", default="1,k-1", help="1,k-1 or 2,k-2")
+    parser.add_argument("--k", default="6..1e6", help="range LO..HI of k (real numbers, LO > q + 3)")
+    parser.add_argument("--prec", type=int, default=None, help="arb precision in bits (default by range)")
+    parser.add_argument("--out", type=Path, default=Path("certificates") / "families")
+    parser.add_argument("--force", action="store_true", help="replace a different existing file")
+    parser.add_argument("--verbose", action="store_true")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return 2 if exit_.code else 0
+    try:
+        q = parse_blocks(args.blocks)
+        lo, hi = parse_range(args.k)
+        if math.isinf(hi):
+            raise ValueError("the chart at k = infinity is not available (docs/families.md section 7): "
+                             "give a finite upper end, e.g. --k 6..1e12")
+        if not (math.isfinite(lo) and q + 3 < lo < hi <= 1e15):
+            raise ValueError(f"--k needs {q + 3} < LO < HI <= 1e15")
+        prec = args.prec or (128 if hi <= 1e3 else 192 if hi <= 1e8 else 256)
+        if not 64 <= prec <= 2048:
+            raise ValueError("--prec must be in 64..2048")
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    log = (lambda m: print(m, file=sys.stderr, flush=True)) if args.verbose else None
+    t0 = time.perf_counter()
+    try:
+        obj = certify_family(q, lo, hi, prec=prec, log=log)
+    except (NotCertified, branch.BranchLost) as err:
+        print(f"NOT CERTIFIED: {err}", file=sys.stderr)
+        return 1
+    path = args.out / family_file_name(q, lo, hi)
+    try:
+        data, changed = write(obj, path, args.force)
+    except FileExistsError as err:
+        print(str(err), file=sys.stderr)
+        return 1
+    import hashlib
+    print(f"certified: the ({q}, k-{q}) family, one branch for every real k in [{lo:g}, {hi:g}], a spurious "
+          f"minimum at every integer k there ({len(obj['pieces'])} pieces, {time.perf_counter() - t0:.1f} s) "
+          f"-> {path}{'' if changed else ' (unchanged)'} sha256 {hashlib.sha256(data).hexdigest()[:16]}")
+    return 0

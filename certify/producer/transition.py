@@ -202,3 +202,51 @@ def to_object(q, pieces, states, star, margin, prec) -> dict:
         "crossing": {"s": list(star), "margin": margin},
         "software": {"name": "certify", "version": __version__},
     }
+
+
+def run_transition(argv: list) -> int:
+    """python -m certify transition --blocks 1,k-1 [--k 5..6] [--out DIR] [--force]"""
+    from pathlib import Path
+    import hashlib
+    from .family import parse_blocks, parse_range, write
+    parser = argparse.ArgumentParser(prog="python -m certify transition", description=(
+        "Certify the k* at which the (q, k-q) family turns from a saddle into a minimum "
+        "(docs/families.md section 8), enclosed to width <= 1e-20."))
+    parser.add_argument("--blocks", default="1,k-1", help="1,k-1 or 2,k-2")
+    parser.add_argument("--k", default=None, help="range LO..HI around k* (default 5..6 or 7..8)")
+    parser.add_argument("--out", type=Path, default=Path("certificates") / "families")
+    parser.add_argument("--force", action="store_true")
+    parser.add_argument("--verbose", action="store_true")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return 2 if exit_.code else 0
+    try:
+        q = parse_blocks(args.blocks)
+        lo, hi = parse_range(args.k) if args.k else RANGES[q]
+        if not (math.isfinite(hi) and q + 3 < lo < hi):
+            raise ValueError(f"--k needs {q + 3} < LO < HI (finite)")
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    log = (lambda m: print(m, file=sys.stderr, flush=True)) if args.verbose else None
+    t0 = time.perf_counter()
+    try:
+        obj = certify_transition(q, lo, hi, log=log)
+    except (NotCertified, branch.BranchLost) as err:
+        print(f"NOT CERTIFIED: {err}", file=sys.stderr)
+        return 1
+    path = args.out / f"transition_S{q}xSk-{q}.json"
+    try:
+        data, changed = write(obj, path, args.force)
+    except FileExistsError as err:
+        print(str(err), file=sys.stderr)
+        return 1
+    a, b = (exact_of(x) for x in obj["crossing"]["s"])
+    with ctx.workprec(200):
+        k_lo, k_hi = (arb((1 / (x * x)).numerator) / (1 / (x * x)).denominator for x in (b, a))
+    print(f"certified: the ({q}, k-{q}) family is a saddle for k < k*, a minimum for k > k*, "
+          f"k* in [{k_lo.mid().str(25, radius=False)}, {k_hi.mid().str(25, radius=False)}] "
+          f"({time.perf_counter() - t0:.1f} s) -> {path}{'' if changed else ' (unchanged)'} "
+          f"sha256 {hashlib.sha256(data).hexdigest()[:16]}")
+    return 0
