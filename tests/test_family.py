@@ -493,3 +493,43 @@ def test_family_command_writes_an_accepted_certificate(tmp_path, capsys):
     assert "(unchanged)" in capsys.readouterr().out
     files[0].write_bytes(b"{}")
     assert run_family(["--k", "6..6.2", "--out", str(tmp_path)]) == 1
+
+
+# ---------------------------------------------------------------------------
+# the committed certificates (certificates/families/)
+# ---------------------------------------------------------------------------
+COMMITTED = ROOT / "certificates" / "families"
+
+
+def test_committed_transitions_are_accepted_and_narrow():
+    paths = sorted(COMMITTED.glob("transition_*.json"))
+    assert {p.name for p in paths} >= {"transition_S1xSk-1.json", "transition_S2xSk-2.json"}
+    expected = {1: (5, 6), 2: (7, 8)}
+    for path in paths:
+        data = path.read_bytes()
+        verdict = verify_bytes(data)
+        assert verdict.accepted, (path, verdict.first_failure())
+        st = methods.read(json.loads(data))[1]
+        lo, hi = st.k_star
+        assert hi - lo <= Fraction(1, 10 ** 20)
+        a, b = expected[st.q]
+        assert a < lo < hi < b and st.k_range == (a, b)
+
+
+@pytest.mark.slow
+def test_committed_families_are_accepted():
+    paths = sorted(COMMITTED.glob("family_*.json"))
+    assert paths
+    for path in paths:
+        verdict = verify_bytes(path.read_bytes())
+        assert verdict.accepted, (path, verdict.first_failure())
+
+
+def test_committed_families_cover_their_ranges_without_gaps():
+    """Structure only (fast): the reader accepts them and the ranges start at the first integer
+    minimum of each family (6 for q = 1, 8 for q = 2)."""
+    for path in sorted(COMMITTED.glob("family_*.json")):
+        st = methods.read(load(path))[1]
+        lo, hi = st.k_range
+        assert lo == {1: 6, 2: 8}[st.q] or lo < {1: 6, 2: 8}[st.q] < lo + Fraction(1, 10 ** 6)
+        assert hi >= 10 ** 6

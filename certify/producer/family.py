@@ -37,7 +37,7 @@ DEFAULT_PREC = 256
 RATIO = 0.07              # target k_hi / k_lo - 1 of a piece
 ORDER = 12
 SPLIT_CHOICES = (8, 16, 32, 64)
-RADIUS_FACTORS = (1e-6, 1e-8, 1e-10, 1e-12, 1e-14, 1e-16)
+RADIUS_FACTORS = (1e-6, 1e-8, 1e-10, 1e-12, 1e-14, 1e-16, 1e-18, 1e-20)
 
 
 class NotCertified(RuntimeError):
@@ -54,9 +54,23 @@ def s_of(k: float) -> float:
     return 1 / math.sqrt(k)
 
 
-def centre_strings(centre, bits: int) -> tuple:
-    """Dyadic strings of the Taylor coefficients, each rounded to `bits` significant bits."""
-    return tuple(tuple(round_arb(arb(c), bits, "down") for c in row) for row in centre)
+def centre_strings(centre, bits: int, radius=None, half_width: float | None = None) -> tuple:
+    """Dyadic strings of the Taylor coefficients: rounded to `bits` significant bits, or, when the
+    radii are given, to an absolute error 2^-40 min(radius) / h^n for coefficient n (so that the
+    rounding moves the centre by far less than the box, and the certificate stays small)."""
+    if radius is None:
+        return tuple(tuple(round_arb(arb(c), bits, "down") for c in row) for row in centre)
+    tiny = min(float(w) for w in radius) * 2.0 ** -40
+    out = []
+    for row in centre:
+        strings = []
+        for n, c in enumerate(row):
+            e = -math.floor(math.log2(tiny / max(half_width, 1e-300) ** n))   # keep multiples of 2^-e
+            m, x = arb(c).mid().man_exp() if arb(c).mid() != 0 else (0, 0)
+            value = Fraction(int(m)) * Fraction(2) ** int(x)
+            strings.append(format_dyadic(round(value * 2 ** e), -e))
+        out.append(tuple(strings))
+    return tuple(out)
 
 
 def start_theta(q: int, k: float) -> np.ndarray:
@@ -101,9 +115,11 @@ def prove_candidate(q: int, s_lo: Fraction, s_hi: Fraction, theta_mid, prec: int
     s_mid = (s_lo + s_hi) / 2
     k_mid = float(1 / (s_mid * s_mid))
     with ctx.workprec(prec):
-        centre = centre_strings(branch.taylor(q, dyadic.to_arb(dyadic_of(s_mid)), theta_mid, order, prec + 64),
-                                prec)
+        taylor = branch.taylor(q, dyadic.to_arb(dyadic_of(s_mid)), theta_mid, order, prec + 64)
+    scales = branch.hessian_scales(q, k_mid, theta_mid)
     for factor in factors or RADIUS_FACTORS:
+        with ctx.workprec(prec + 64):
+            centre = centre_strings(taylor, prec, scales * factor, float((s_hi - s_lo) / 2))
         try:
             piece = build_piece(q, dyadic_of(s_lo), dyadic_of(s_hi), centre, theta_mid, k_mid, order, 1,
                                 factor, previous)
@@ -181,7 +197,7 @@ def certify_family(q: int, k_lo: float, k_hi: float, prec: int = DEFAULT_PREC, r
         k_here = float(1 / (s_next * s_next))
         theta = branch.newton(q, k_here, theta_mid)
         s = s_next
-        step = min(ratio, step * 1.5)
+        step = min(ratio, step * 1.3)
     obj = to_object(q, pieces, prec)
     verdict = verify_bytes(canonical_bytes(obj))
     if not verdict.accepted:
