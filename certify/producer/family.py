@@ -255,7 +255,9 @@ def write(obj: dict, path, force: bool) -> tuple:
 
 
 def family_file_name(q: int, lo: float, hi: float) -> str:
-    return f"family_S{q}xSk-{q}_k{lo:g}-{hi:g}.json"
+    def short(x: float) -> str:
+        return f"{x:g}".replace("e+0", "e").replace("e+", "e")
+    return f"family_S{q}xSk-{q}_k{short(lo)}-{short(hi)}.json"
 
 
 def run_family(argv: list) -> int:
