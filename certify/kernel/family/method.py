@@ -171,11 +171,11 @@ def block_jet(q: int, block: structure.Block, E: Evaluation) -> SJet:
     p = E.k - q
     refined = block.sizes(p)
     point = structure.refined_point(coarse, refined, block.parent)
-    theta = {name: SJet(constant(x, E.length)) for name, x in point.items()}
+    theta = dict(point)                        # series; jets only where a direction enters
     for j, z in enumerate(block.vectors(p)):
         y = SJet.variable(constant(0, E.length), j)
         for name, coeff in z.items():
-            theta[name] = theta[name] + y * coeff
+            theta[name] = y * coeff + theta[name]
     return reduced.block_loss(refined, theta)
 
 
@@ -230,37 +230,52 @@ def prove_piece(q: int, piece: Piece, index: int) -> dict:
     return test_splits(q, piece, models, index)
 
 
+def on_subintervals(test, edges: list):
+    """None if test(T) holds for a cover of [edges[0], edges[-1]] by unions of consecutive
+    sub-intervals [edges[i], edges[j]] (tried whole first, bisected where it fails, down to
+    single sub-intervals), else the index of a single sub-interval where it fails.  Sound
+    because a claim proved on a union holds on each of its parts."""
+    def cover(i: int, j: int):
+        if test(edges[i].union(edges[j])):
+            return None
+        if j - i == 1:
+            return i
+        m = (i + j) // 2
+        failed = cover(i, m)
+        return failed if failed is not None else cover(m, j)
+    return cover(0, len(edges) - 1)
+
+
 def test_splits(q: int, piece: Piece, models: dict, index: int, skip: tuple = ()) -> dict:
-    """The claims critical, hessian (every block but those in `skip`), extra_dims on every
-    sub-interval of the piece."""
+    """The claims critical, hessian (every block but those in `skip`), extra_dims on the piece,
+    each on a cover by unions of its sub-intervals (on_subintervals)."""
     failures = {name: None for name in ("smooth", "critical", "hessian", "extra_dims")}
-    _, _, subintervals = piece.balls()
+    edges = piece.edges()
     names = [name for name in ["hessian"] + [b.name for b in structure.blocks(q)] if name not in skip]
+
+    def critical(T):
+        g, J = models["gradient"].enclose(T), models["hessian"].enclose(T)
+        return prove_critical_point([g[i, 0] for i in range(g.nrows())], arb(1), MatrixBox.of_arb_mat(J)).proved
+
+    def positive(name):
+        def test(T):
+            block = MatrixBox.of_arb_mat(equilibrated(models[name].enclose(T)))
+            return prove_positive_definite(block, MARGIN, name).proved
+        return test
+
     with ctx.workprec(min(ctx.prec, SPLIT_PREC)):
-        _test_subintervals(models, subintervals, names, failures, index)
-    return failures
-
-
-def _test_subintervals(models, subintervals, names, failures, index) -> None:
-    for j, Tj in enumerate(subintervals):
-        where = f"piece {index}, sub-interval {j}"
-        g = models["gradient"].enclose(Tj)
-        J = models["hessian"].enclose(Tj)
-        if failures["critical"] is None:
-            result = prove_critical_point([g[i, 0] for i in range(g.nrows())], arb(1), MatrixBox.of_arb_mat(J))
-            if not result.proved:
-                failures["critical"] = f"{where}: {result.detail}"
+        failed = on_subintervals(critical, edges)
+        if failed is not None:
+            failures["critical"] = f"piece {index}, sub-interval {failed}: no Krawczyk proof of a unique zero"
         for name in names:
-            if failures["hessian"] is None:
-                block = equilibrated(models[name].enclose(Tj))
-                result = prove_positive_definite(MatrixBox.of_arb_mat(block), MARGIN, name)
-                if not result.proved:
-                    failures["hessian"] = f"{where}, block {name!r}: {result.detail}"
-        if failures["extra_dims"] is None:
-            block = equilibrated(models["extra"].enclose(Tj))
-            result = prove_positive_definite(MatrixBox.of_arb_mat(block), MARGIN, "extra_dims")
-            if not result.proved:
-                failures["extra_dims"] = f"{where}: {result.detail}"
+            failed = on_subintervals(positive(name), edges)
+            if failed is not None:
+                failures["hessian"] = f"piece {index}, sub-interval {failed}, block {name!r}: not proved positive definite"
+                break
+        failed = on_subintervals(positive("extra"), edges)
+        if failed is not None:
+            failures["extra_dims"] = f"piece {index}, sub-interval {failed}: not proved positive definite"
+    return failures
 
 
 def centre_at(piece: Piece, s: Fraction) -> list:

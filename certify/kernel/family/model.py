@@ -43,8 +43,14 @@ class Piece:
         """(s_mid, h, [T_j]): the exact midpoint, the exact half-width, the sub-intervals of T."""
         lo, hi = dyadic.to_arb(self.s_lo), dyadic.to_arb(self.s_hi)
         mid, h = (lo + hi) / 2, (hi - lo) / 2
-        edges = [-h + 2 * h * j / self.splits for j in range(self.splits + 1)]
+        edges = self.edges()
         return mid, h, [edges[j].union(edges[j + 1]) for j in range(self.splits)]
+
+    def edges(self) -> list:
+        """Balls containing t_j = -h + 2h j / splits, j = 0..splits (t = s - s_mid)."""
+        lo, hi = dyadic.to_arb(self.s_lo), dyadic.to_arb(self.s_hi)
+        h = (hi - lo) / 2
+        return [-h + 2 * h * j / self.splits for j in range(self.splits + 1)]
 
 
 def horner(coeffs: list, t):

@@ -215,23 +215,27 @@ def prove_crossing(q: int, piece: Piece, models: dict, star: tuple, mu: arb) -> 
     block = next(b for b in structure.blocks(q) if b.name == CROSSING)
     model = models[CROSSING]
     N = piece.order
-    s_mid, h, subintervals = piece.balls()
+    s_mid, h, _ = piece.balls()
     P = crossing_polynomials(piece, model)
     scale, eps, lam, size = P["scale"], P["eps"], P["lam"], P["size"]
     if not eps < mu:
         return f"the Taylor-model error {eps.str(3)} is not below the margin"
-    for j, Tj in enumerate(subintervals):
-        M = scaled(model.enclose(Tj), scale)
+    def one_small_eigenvalue(T):
+        M = scaled(model.enclose(T), scale)
         try:
             Q = approximate_eigenvectors(M)
-        except ArithmeticError as err:
-            return str(err)
-        if negative_count_below(M, -mu, Q) != 0 or negative_count_below(M, mu, Q) != 1:
-            return f"sub-interval {j}: could not prove exactly one eigenvalue in (-mu, mu) and none below"
+        except ArithmeticError:
+            return False
+        return negative_count_below(M, -mu, Q) == 0 and negative_count_below(M, mu, Q) == 1
+
     d_coeffs, dd_coeffs = P["d"], P["dd"]
-    for j, Tj in enumerate(subintervals):
-        if not horner(dd_coeffs, Tj) < 0:
-            return f"sub-interval {j}: could not prove that det of the block decreases in s"
+    edges = piece.edges()
+    failed = family.on_subintervals(one_small_eigenvalue, edges)
+    if failed is not None:
+        return f"sub-interval {failed}: could not prove exactly one eigenvalue in (-mu, mu) and none below"
+    failed = family.on_subintervals(lambda T: horner(dd_coeffs, T) < 0, edges)
+    if failed is not None:
+        return f"sub-interval {failed}: could not prove that det of the block decreases in s"
     t_lo, t_hi = (dyadic.to_arb(x) - s_mid for x in star)
     threshold = eps * power(lam, size - 1)
     if not (horner(d_coeffs, t_hi) < -threshold and horner(d_coeffs, t_lo) > threshold):
@@ -301,17 +305,15 @@ def _std_state(q, piece, models, state, statement, mu) -> str | None:
             return prove_crossing(q, piece, models, statement.star, mu)
         except (ArithmeticError, ValueError, ZeroDivisionError) as err:
             return f"no enclosure ({str(err)[:80]})"
-    _, _, subintervals = piece.balls()
+    def test(T):
+        block = MatrixBox.of_arb_mat(family.equilibrated(models[CROSSING].enclose(T)))
+        if state == "negative":
+            return prove_morse_index(block, family.MARGIN, 1).proved
+        return prove_positive_definite(block, family.MARGIN, CROSSING).proved
+
     with ctx.workprec(min(ctx.prec, family.SPLIT_PREC)):
-        for j, Tj in enumerate(subintervals):
-            block = MatrixBox.of_arb_mat(family.equilibrated(models[CROSSING].enclose(Tj)))
-            if state == "negative":
-                result = prove_morse_index(block, family.MARGIN, 1)
-            else:
-                result = prove_positive_definite(block, family.MARGIN, CROSSING)
-            if not result.proved:
-                return f"sub-interval {j}: {result.detail}"
-    return None
+        failed = family.on_subintervals(test, piece.edges())
+    return None if failed is None else f"sub-interval {failed}: the std block is not proved {state}"
 
 
 def loss(statement: Statement):
