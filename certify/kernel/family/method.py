@@ -3,8 +3,9 @@ a strict spurious local minimum at every integer k in it, for every input dimens
 (docs/families.md, format in docs/format.md "Method family").
 
 The certificate is a chain of pieces in s = k^(-1/2) (decreasing s, increasing k), each
-with a box X(t) = c(t) +- w moving with t = s - s_mid (kernel.family.model).  Per piece and
-per sub-interval T_j of its t-range, with Taylor-model enclosures over X(t) x T_j:
+with a box X(t) = c(t) +- w moving with t = s - s_mid (kernel.family.model).  Per piece, on
+a cover of its t-range by sub-intervals T_j (on_subintervals), with Taylor-model enclosures
+over X(t) x T_j:
   smooth      every pair geometry is nondegenerate on the whole region (else NotSmooth);
   critical    Krawczyk's test for u -> w * grad phi(c(t) + w u, k(t)) on U = [-1, 1]^D with
               t as a parameter (the enclosures hold for every t in T_j): for every real k

@@ -4,8 +4,8 @@ minimum (docs/families.md §8; format in docs/format.md "Method transition").
 A chain of family pieces (kernel.family.method) over [k_first, k_last], each marked by the
 state of the isotypic block "std_big" (the std representation of the big block, the block
 whose eigenvalue crosses 0):
-    "negative"  on every sub-interval the block has exactly one negative eigenvalue and no
-                eigenvalue in [-MARGIN, MARGIN] (kernel.inertia);
+    "negative"  on the piece (a cover by sub-intervals, method.on_subintervals) the block has
+                exactly one negative eigenvalue and no eigenvalue in [-MARGIN, MARGIN];
     "crossing"  exactly one such piece, with a claimed interval [s_lo*, s_hi*] inside it;
     "positive"  the block is positive definite.
 In order of increasing k: negative pieces, the crossing piece, positive pieces.  Every other
@@ -13,8 +13,8 @@ block, the d > k block, the branch (Krawczyk) and the chain are proved as for a 
 
 On the crossing piece, with M(t) the std block at the branch point (scaled by a fixed
 diagonal congruence) and M_poly(t) = sum_n M_n t^n the polynomial part of its Taylor model:
-  inertia   on every sub-interval the enclosure has exactly one eigenvalue in (-mu, mu) and
-            none below: the other four eigenvalues exceed mu (mu = the claimed margin);
+  inertia   on a cover by sub-intervals the enclosure has exactly one eigenvalue in (-mu, mu)
+            and none below: the other four eigenvalues exceed mu (mu = the claimed margin);
   weyl      E = M - M_poly satisfies ||E||_2 <= eps < mu (row sums of the remainder balls),
             so the small eigenvalue lambda(t) of M is within eps of that of M_poly, whose
             other eigenvalues are in (0, Lam], Lam >= ||M_poly||_2;
