@@ -228,4 +228,4 @@ def test_trusted_code_is_small():
         print(f"  {name:20s} {total:5d} {code:5d}")
     print(f"  {'kernel total':20s} {sum(r[1] for r in rows):5d} {sum(r[2] for r in rows):5d}")
     # a guard rail, not a target: the kernel must stay readable in one sitting
-    assert sum(r[2] for r in rows) < 2000
+    assert sum(r[2] for r in rows) < 2400

@@ -196,10 +196,13 @@ def test_box_radius_must_be_positive():
 # the method table
 # ---------------------------------------------------------------------------
 def test_method_table_is_consistent():
-    assert methods.METHODS == {"dense": dense_method, "symmetric": reduced_method}
+    from certify.kernel.family import method as family_method
+    from certify.kernel.family import transition as transition_method
+    assert methods.METHODS == {"dense": dense_method, "symmetric": reduced_method,
+                               "family": family_method, "transition": transition_method}
     for name, module in methods.METHODS.items():
         assert module.NAME == name and module.KINDS
-        for attribute in ("read", "prove", "loss"):
+        for attribute in ("read", "prove", "loss", "cost"):
             assert callable(getattr(module, attribute))
     for obj in ({"method": "dense"}, {"method": "symmetric"}):
         assert methods.method_of(obj).NAME == obj["method"]

@@ -51,7 +51,8 @@ def test_schema_is_valid_and_versioned(validator):
         assert branch["format"] == {"const": "certify/relu-spurious-minimum"}
     assert {b["$ref"] for b in schema["oneOf"]} == {"#/$defs/local_minimum_dense",
                                                     "#/$defs/local_minimum_symmetric",
-                                                    "#/$defs/saddle_dense"}
+                                                    "#/$defs/saddle_dense", "#/$defs/family",
+                                                    "#/$defs/transition"}
 
 
 def test_schema_ships_inside_the_package():

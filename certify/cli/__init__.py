@@ -9,10 +9,13 @@
     {prog} table [--latex | --markdown | --csv] [PATH ...]   one row per certificate
     {prog} report [--out DIR] [PATH ...]   plots (PNG and PDF; needs matplotlib)
     {prog} census k=6..20 [--runs N] [--seed S] [--n k,k+1,k+2]   gradient-descent census
+    {prog} family --blocks 1,k-1 --k 6..1e6   one proof for every real k of a range
+    {prog} transition --blocks 1,k-1          k* where a family turns saddle -> minimum
     {prog} COMMAND --help             all options of a command
     {prog} --version
 
 Every command accepts --json (one JSON document on stdout) and -q (errors only).
+The same commands run as `certify ...` (the console script).
 Exit codes: 0 success; 1 a claim was refused / could not be certified; 2 unusable
 input (usage, unreadable file, output path); 130 interrupted; 141 output pipe closed.
 """
@@ -33,6 +36,8 @@ COMMANDS = {
     "table": "table",
     "report": "report",
     "census": "census",
+    "family": "family",
+    "transition": "transition",
 }
 
 

@@ -7,7 +7,7 @@ from ..files import FileProblem, check_output_file, read_bounded, write_atomic
 from ..kernel import methods
 from ..kernel.format import MAX_BYTES, FormatError, Unreadable, decode
 from ..producer.symmetry import isotropy_label
-from ..views.display import decimal
+from ..views.display import decimal, decimal_text
 
 
 def file_name(obj: dict) -> str:
@@ -71,8 +71,11 @@ def write_certificate(outcome, target: Path, force: bool, report, where: str, na
 
 
 def what_it_proves(statement) -> str:
-    """One clause from the kernel's reading of a certificate: kind, sizes, d-range, loss."""
+    """One clause from the kernel's reading of a certificate: kind, sizes, d-range, loss
+    (for a family or transition: its real k-range, or k*)."""
     h = statement.header
+    if h.kind in ("family", "transition"):
+        return family_clause(statement)
     dims = (f"d >= {h.d}" if h.d_max is None else f"d = {h.d}" if h.d_max == h.d
             else f"{h.d} <= d <= {h.d_max}")
     if h.kind == "saddle":
@@ -87,6 +90,19 @@ def what_it_proves(statement) -> str:
         text += (f", F in [{decimal(claims['loss_lower'], 10, 'down')}, "
                  f"{decimal(claims['loss_upper'], 10, 'up')}]")
     return text
+
+
+def family_clause(statement) -> str:
+    """What a family or transition certificate proves, its k-ranges rounded outward."""
+    q = statement.q
+    family = f"S{q} x S(k-{q}) family"
+    lo, hi = statement.k_range
+    span = f"[{decimal_text(lo, 6, 'up')}, {decimal_text(hi, 6, 'down')}]"
+    if statement.header.kind == "family":
+        return f"spurious local minima for every k in {span} ({family}, one branch, every d >= k)"
+    k_lo, k_hi = statement.k_star
+    return (f"{family} on k in {span}: saddle below k*, minimum above, k* in "
+            f"[{decimal_text(k_lo, 25, 'down')}, {decimal_text(k_hi, 25, 'up')}]")
 
 
 def certificate_row(outcome, seconds: float) -> tuple:

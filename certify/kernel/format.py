@@ -164,13 +164,11 @@ class Header:
         return self.d_max is None or self.d_max > self.d
 
 
-def read_header(obj, method_keys: set, kinds: tuple, k_range: tuple) -> Header:
-    """A JSON object with exactly HEADER_KEYS + method_keys (+ optional info), of this
-    FORMAT and VERSION, kind in `kinds`, k in k_range, n >= k, d >= k, d_max null or
-    >= d, prec in PREC_RANGE, free-text fields (software, info) objects of strings."""
+def read_envelope(obj, top_keys: set, kinds: tuple) -> None:
+    """A JSON object with exactly `top_keys` (+ optional info), of this FORMAT and
+    VERSION, kind in `kinds`, free-text fields (software, info) objects of strings."""
     if not isinstance(obj, dict):
         raise FormatError("certificate", "top level must be a JSON object")
-    top_keys = HEADER_KEYS | method_keys
     unknown = set(obj) - top_keys - OPTIONAL_KEYS
     if unknown:
         raise FormatError(sorted(unknown)[0], "unknown field")
@@ -188,6 +186,12 @@ def read_header(obj, method_keys: set, kinds: tuple, k_range: tuple) -> Header:
     if obj["kind"] not in kinds:
         raise FormatError("kind", f"must be one of {list(kinds)} for method "
                                   f"{dyadic.brief(obj['method'])}, got {dyadic.brief(obj['kind'])}")
+
+
+def read_header(obj, method_keys: set, kinds: tuple, k_range: tuple) -> Header:
+    """read_envelope with HEADER_KEYS + method_keys, then k in k_range, n >= k, d >= k,
+    d_max null or >= d, prec in PREC_RANGE."""
+    read_envelope(obj, HEADER_KEYS | method_keys, kinds)
     k = read_int(obj, "k", *k_range)
     n = read_int(obj, "n", k, k_range[1])          # n >= k: then inf F = 0
     d = read_int(obj, "d", k, k_range[1])          # d >= k: the teacher fits

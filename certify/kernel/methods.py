@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from .dense import method as dense
 from .dyadic import brief
+from .family import method as family
+from .family import transition
 from .format import FormatError
 from .reduced import method as symmetric
 
-METHODS = {module.NAME: module for module in (dense, symmetric)}
+METHODS = {module.NAME: module for module in (dense, symmetric, family, transition)}
 
 
 def method_of(obj):

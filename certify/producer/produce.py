@@ -21,6 +21,7 @@ from .. import __version__
 from ..kernel import methods
 from ..kernel.format import EXTRA_CLAIM, FORMAT, VERSION, FormatError, canonical_bytes
 from ..kernel.pair import NotSmooth
+from ..kernel.cost import UNLIMITED
 from ..kernel.verify import Verdict, verify_bytes
 from . import ExtraDimensionsNotCertified, NotCertified
 from .claims import SINGULAR_EIG, eigen_claim, hessian_claims, loss_claims
@@ -129,6 +130,19 @@ def certify(problem, centre, prec: int, d_max=None, info: dict | None = None) ->
             radius_exp -= RADIUS_SHRINK
         else:
             raise refusal(verdict, kind)
+
+
+def accepted(obj: dict) -> Outcome:
+    """The Outcome of a certificate object built by a producer that chose its own boxes
+    (families, transitions): accepted only if verify_bytes accepts its canonical bytes.
+    No limit on the cost: such a certificate may exceed the verifier's default limits
+    (a reader then raises --max-seconds); NotCertified if the verifier refuses."""
+    t0 = time.perf_counter()
+    data = canonical_bytes(obj)
+    verdict = verify_bytes(data, budget=UNLIMITED)
+    if not verdict.accepted:
+        raise NotCertified(f"the verifier refused the certificate: {verdict.first_failure()}")
+    return Outcome(obj, data, verdict, {"prove": time.perf_counter() - t0})
 
 
 def certify_for_all_d(problem, centre, prec: int, info: dict | None = None) -> tuple[Outcome, str | None]:

@@ -47,6 +47,26 @@ class Jet:
 
     __rmul__ = __mul__
 
+    @staticmethod
+    def compose(derivs, P, q) -> "Jet":
+        """The Jet of g(P, q) from derivs = (g, g_P, g_q, g_PP, g_Pq, g_qq) at the values of the
+        Jets P, q (chain rule to second order); P or q may be a plain number."""
+        P, q = (x if isinstance(x, Jet) else None for x in (P, q))
+        ref = P or q
+        D = ref.g.nrows()
+        P = P or Jet(arb(0), arb_mat(D, 1), arb_mat(D, D))
+        q = q or Jet(arb(0), arb_mat(D, 1), arb_mat(D, D))
+        g, gP, gq, gPP, gPq, gqq = derivs
+        a, b = P.g, q.g
+        return Jet(g, a * gP + b * gq,
+                   P.h * gP + q.h * gq + (a * a.transpose()) * gPP
+                   + (a * b.transpose() + b * a.transpose()) * gPq + (b * b.transpose()) * gqq)
+
+    def __truediv__(self, o):
+        """Division by a number (not a Jet)."""
+        o = arb(o)
+        return Jet(self.v / o, self.g / o, self.h / o)
+
 
 def value(x):
     return x.v if isinstance(x, Jet) else x
