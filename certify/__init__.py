@@ -5,5 +5,5 @@ proposes points, precisions and preconditioners.
 """
 from pathlib import Path
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 DEFAULT_DIR = Path("certificates")   # where certify writes and verify/table look

@@ -18,6 +18,7 @@ import pytest
 from certify.cli import main
 from certify.cli.common import parse_n_values, UsageError
 from certify.kernel.verify import verify_bytes
+from certify.cli.output import same_statement
 from helpers import CERT_DIR, K6, POINT_DATA, ROOT, certificate_paths, encode, load, run_certify
 from oracle.numbers import dyadic, frac, to_float_matrix
 
@@ -252,7 +253,8 @@ def test_certify_k6_is_reproducible(tmp_path):
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
     assert [p.name for p in out1.iterdir()] == [K6.name]
     data = (out1 / K6.name).read_bytes()
-    assert data == (out2 / K6.name).read_bytes() == K6.read_bytes(), (
+    assert data == (out2 / K6.name).read_bytes()                  # deterministic bytes
+    assert same_statement(K6.read_bytes(), data), (                # the committed theorem
         "certificates/k6_n6_S1xS5.json differs from the output of `python -m certify k=6`")
     assert hashlib.sha256(data).hexdigest()[:16] in first.stdout
     assert run_certify("verify", out1 / K6.name, cwd=tmp_path).returncode == 0
@@ -274,7 +276,7 @@ def test_certify_replaces_a_different_file_only_with_force(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [K6.name], "no temporary file left behind"
     proc = run_certify("k=6", "--out", tmp_path, "--force", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert target.read_bytes() == K6.read_bytes()
+    assert same_statement(K6.read_bytes(), target.read_bytes())
     assert sorted(p.name for p in tmp_path.iterdir()) == [K6.name]
 
 
@@ -291,7 +293,19 @@ def test_certify_twice_in_separate_processes_gives_identical_bytes(tmp_path):
         runs.append({p.name: p.read_bytes() for p in sorted((folder / "out").iterdir())})
     assert runs[0] == runs[1]
     committed = {p.name: p.read_bytes() for p in certificate_paths() if load(p)["k"] in (6, 7)}
-    assert len(committed) == 2 and runs[0] == committed
+    assert sorted(committed) == sorted(runs[0])
+    assert all(same_statement(committed[name], runs[0][name]) for name in committed)
+
+
+def test_an_existing_certificate_of_the_same_statement_is_kept(tmp_path):
+    """A committed certificate made by an earlier version (its software record differs)
+    states the same theorem: `certify` keeps it (its SHA-256 stays citable) and says so."""
+    (tmp_path / "out").mkdir()
+    shutil.copy(K6, tmp_path / "out" / K6.name)
+    proc = run_certify("k=6", "--out", "out", cwd=tmp_path)
+    assert proc.returncode == 0 and "states the same theorem" in proc.stderr, proc.stderr
+    assert (tmp_path / "out" / K6.name).read_bytes() == K6.read_bytes()
+    assert hashlib.sha256(K6.read_bytes()).hexdigest()[:16] in proc.stdout
 
 
 def test_certify_json_and_quiet(tmp_path):

@@ -105,12 +105,12 @@ def run(argv: list[str]) -> int:
             if written is None:
                 status = max(status, common.EXIT_UNUSABLE)
                 continue
-            path, changed = written
+            path, changed, sha256 = written
             secs = sum(outcome.seconds.values())
             report.progress(f"{where}: proved in {secs:.2f} s -> {path}{'' if changed else ' (unchanged)'}"
                             f"  [{report.elapsed():.1f} s total{common.eta(done, len(todo), report.elapsed())}]")
-            rows.append(output.certificate_row(outcome, secs))
-            report.records.append(output.certificate_record(outcome, path, changed))
+            rows.append(output.certificate_row(outcome, secs, sha256))
+            report.records.append(output.certificate_record(outcome, path, changed, sha256))
     if rows and not report.json:
         output.print_rows(rows)
     return report.finish(status)

@@ -49,12 +49,12 @@ def finish(outcome, folder: Path, name: str, args, report) -> int:
     written = output.write_certificate(outcome, folder, args.force, report, args.blocks, name)
     if written is None:
         return report.finish(common.EXIT_UNUSABLE)
-    path, changed = written
+    path, changed, sha256 = written
     clause = output.what_it_proves(outcome.verdict.statement)
     report.result(f"certified: {clause} -> {path}{'' if changed else ' (unchanged)'}  "
-                  f"sha256 {outcome.verdict.sha256[:16]}  ({report.elapsed():.1f} s)",
+                  f"sha256 {sha256[:16]}  ({report.elapsed():.1f} s)",
                   {"status": "certified", "path": str(path), "written": changed,
-                   "sha256": outcome.verdict.sha256, "proves": clause})
+                   "sha256": sha256, "proves": clause})
     return report.finish(common.EXIT_OK)
 
 

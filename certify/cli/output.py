@@ -1,6 +1,7 @@
 """Writing certificates and describing them in one line (shared by the commands)."""
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from ..files import FileProblem, check_output_file, read_bounded, write_atomic
@@ -50,24 +51,25 @@ def same_statement(old: bytes, new: bytes) -> bool:
 
 
 def write_certificate(outcome, target: Path, force: bool, report, where: str, name: str | None = None):
-    """(path, changed) after writing outcome's exact bytes (accepted by the verifier) into the
-    folder `target` (or to the file `target` when name is False); None, with the reason
-    reported, if the file could not be written.  An existing file with the same statement
-    (it differs at most in its software record) is kept unless `force`."""
+    """(path, changed, sha256 of the file) after writing outcome's exact bytes (accepted by
+    the verifier) into the folder `target` (or to the file `target` when name is False);
+    None, with the reason reported, if the file could not be written.  An existing file
+    with the same statement (it differs at most in its software record) is kept unless
+    `force`: its own SHA-256 is returned."""
     path = target if name is False else target / (name or file_name(outcome.obj))
     try:
         if not force and path.is_file() and not path.is_symlink():
             old = read_bounded(path, MAX_BYTES)
             if old != outcome.data and same_statement(old, outcome.data):
-                report.progress(f"{where}: {path} states the same theorem (made by "
-                                f"{decode(old).get('software')}); kept")
-                return path, False
+                made_by = " ".join(decode(old).get("software", {}).values())
+                report.progress(f"{where}: {path} states the same theorem (made by {made_by}); kept")
+                return path, False, hashlib.sha256(old).hexdigest()
         changed = write_atomic(path, outcome.data, force, limit=MAX_BYTES)
     except FileProblem as err:
         report.problem(f"{where}: not written: {err}", {"status": "not written", "path": str(path),
                                                         "reason": str(err)})
         return None
-    return path, changed
+    return path, changed, outcome.verdict.sha256
 
 
 def what_it_proves(statement) -> str:
@@ -105,12 +107,12 @@ def family_clause(statement) -> str:
             f"[{decimal_text(k_lo, 25, 'down')}, {decimal_text(k_hi, 25, 'up')}]")
 
 
-def certificate_row(outcome, seconds: float) -> tuple:
+def certificate_row(outcome, seconds: float, sha256: str) -> tuple:
     claims = outcome.obj["claims"]
     eig = claims.get("hessian_min_eig_lower", claims.get("hessian_min_abs_eig_lower"))
     return (outcome.k, decimal(claims["loss_lower"], 12, "down"), decimal(claims["loss_upper"], 12, "up"),
             decimal(eig, 7, "down"), decimal(outcome.obj["box"]["radius"], 3), f"{seconds:.2f}",
-            outcome.verdict.sha256[:16])
+            sha256[:16])
 
 
 ROW_HEADER = ("k", "loss >=", "loss <=", "lambda_min >", "radius", "seconds", "sha256")
@@ -122,10 +124,10 @@ def print_rows(rows: list, header: tuple = ROW_HEADER) -> None:
         print("  ".join(str(x).rjust(w) for x, w in zip(row, widths)), flush=True)
 
 
-def certificate_record(outcome, path: Path, changed: bool) -> dict:
-    """The --json record of a written certificate."""
+def certificate_record(outcome, path: Path, changed: bool, sha256: str) -> dict:
+    """The --json record of a written (or kept) certificate; sha256: of the file."""
     return {"status": "certified", "path": str(path), "written": changed,
-            "sha256": outcome.verdict.sha256, "k": outcome.k, "n": outcome.n,
+            "sha256": sha256, "k": outcome.k, "n": outcome.n,
             "kind": outcome.obj["kind"], "method": outcome.obj["method"],
             "claims": outcome.obj["claims"], "seconds": outcome.seconds,
             "proves": what_it_proves(outcome.verdict.statement), "note": outcome.note}

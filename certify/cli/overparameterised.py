@@ -44,8 +44,8 @@ def run_overparameterised(ks: list[int], n_spec: str, args) -> int:
             if written is None:
                 status = max(status, common.EXIT_UNUSABLE)
                 continue
-            path, changed = written
+            path, changed, sha256 = written
             report.result(f"{where}: {output.what_it_proves(outcome.verdict.statement)}  -> {path}"
                           f"{'' if changed else ' (unchanged)'}  ({time.perf_counter() - t0:.2f} s)",
-                          output.certificate_record(outcome, path, changed))
+                          output.certificate_record(outcome, path, changed, sha256))
     return report.finish(status)

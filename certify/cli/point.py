@@ -51,9 +51,9 @@ def run(argv: list[str]) -> int:
     written = output.write_certificate(outcome, out, args.force, report, str(args.candidate), name=False)
     if written is None:
         return report.finish(common.EXIT_UNUSABLE)
-    path, changed = written
+    path, changed, sha256 = written
     clause = output.what_it_proves(outcome.verdict.statement)
     report.result(f"{clause}  -> {path}{'' if changed else ' (unchanged)'}  ({report.elapsed():.2f} s)"
                   + (f"\n  note: {outcome.note}" if outcome.note else ""),
-                  output.certificate_record(outcome, path, changed))
+                  output.certificate_record(outcome, path, changed, sha256))
     return report.finish(common.EXIT_OK)

@@ -60,10 +60,10 @@ def run(argv: list[str]) -> int:
     written = output.write_certificate(outcome, args.out, args.force, report, "symmetric")
     if written is None:
         return report.finish(common.EXIT_UNUSABLE)
-    path, changed = written
+    path, changed, sha256 = written
     claims = outcome.obj["claims"]
     report.result(f"certified blocks {outcome.obj['blocks']}: loss >= "
                   f"{output.decimal(claims['loss_lower'], 12, 'down')}, lambda_min > "
                   f"{output.decimal(claims['hessian_min_eig_lower'], 7, 'down')} -> {path}"
-                  f"{'' if changed else ' (unchanged)'}", output.certificate_record(outcome, path, changed))
+                  f"{'' if changed else ' (unchanged)'}", output.certificate_record(outcome, path, changed, sha256))
     return report.finish(common.EXIT_OK)

@@ -29,7 +29,7 @@ from ..kernel.family import method as kfamily
 from ..kernel.family.model import Piece
 from ..kernel.format import FORMAT, VERSION
 from . import NotCertified, branch
-from .produce import accepted
+from .produce import accepted, software_record
 from ..kernel.reduced.series import length_at_least
 from .exact import format_dyadic, round_arb
 
@@ -207,7 +207,7 @@ def to_object(q: int, pieces: list, prec: int) -> dict:
         "pieces": [{"s": [p.s_lo, p.s_hi], "order": p.order, "splits": p.splits,
                     "centre": [list(row) for row in p.centre], "radius": list(p.radius)} for p in pieces],
         "tail": None,
-        "software": {"name": "certify", "version": __version__},
+        "software": software_record(),
     }
 
 

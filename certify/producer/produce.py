@@ -50,6 +50,14 @@ class Outcome:
         return self.obj["n"]
 
 
+def software_record() -> dict:
+    """Who produced a certificate: certify's version and the arithmetic library's
+    (python-flint and FLINT/Arb).  Free text: part of no claim."""
+    import flint
+    return {"name": "certify", "version": __version__, "python-flint": flint.__version__,
+            "flint": getattr(flint, "__FLINT_VERSION__", "unknown")}
+
+
 def certificate_object(problem, kind: str, d_max, prec: int, centre, radius: str, claims: dict,
                        info: dict | None, **method_fields) -> dict:
     """The JSON object of a certificate (docs/format.md): the common fields, the
@@ -57,7 +65,7 @@ def certificate_object(problem, kind: str, d_max, prec: int, centre, radius: str
     obj = {"format": FORMAT, "version": VERSION, "kind": kind, "method": problem.method,
            "k": problem.k, "n": problem.n, "d": problem.d, "d_max": d_max, "prec": prec,
            "box": {"centre": centre, "radius": radius}, "claims": claims,
-           "software": {"name": "certify", "version": __version__}, **method_fields}
+           "software": software_record(), **method_fields}
     if info:
         obj["info"] = info
     return obj

@@ -30,7 +30,7 @@ from ..kernel.family.model import horner
 from ..kernel.format import FORMAT, VERSION
 from ..kernel.reduced.series import length_at_least
 from . import branch
-from .produce import accepted
+from .produce import accepted, software_record
 from .exact import round_arb
 from .family import (NotCertified, dyadic_near, dyadic_of, exact_of, prove_candidate, s_of,
                      shorten_down, start_theta)
@@ -197,5 +197,5 @@ def to_object(q, pieces, states, star, margin, prec) -> dict:
                     "centre": [list(row) for row in p.centre], "radius": list(p.radius), "std": state}
                    for p, state in zip(pieces, states)],
         "crossing": {"s": list(star), "margin": margin},
-        "software": {"name": "certify", "version": __version__},
+        "software": software_record(),
     }
