@@ -609,6 +609,39 @@ def test_symmetric_phi_and_reduced_spectra_match_the_dense_problem(blocks):
         assert np.max(np.abs(column - hess[:, o])) < 1e-10
 
 
+@pytest.mark.parametrize("blocks", [(1, 7), (3, 3), (2, 5), (1, 1, 3), (2, 3, 4), (1, 2, 6), (5,)], ids=str)
+def test_gram_gaps_by_lagrange_identity_match_the_dense_rows(blocks):
+    """Every pair class's gap |u|^2 |v|^2 - (u.v)^2, computed by Lagrange's identity on
+    coordinate classes, equals the exact value from two rows of W(theta) (or a row and a
+    teacher vector e_l) picked from the class, with theta dyadic and the rows exact."""
+    rng = np.random.default_rng(len(blocks) * 31 + sum(blocks))
+    S = isym.Structure(blocks)
+    theta = [Fraction(int(x), 2 ** 20) for x in rng.integers(-2 ** 20, 2 ** 20, S.size)]
+    W = [[Fraction(x) for x in row] for row in embed(blocks, [float(t) for t in theta])]
+    starts = np.cumsum([0] + list(blocks)).tolist()
+    gap = lambda u, v: sum(x * x for x in u) * sum(y * y for y in v) - sum(x * y for x, y in zip(u, v)) ** 2  # noqa: E731
+    e = lambda l: [Fraction(int(i == l)) for i in range(sum(blocks))]                                 # noqa: E731
+    with intervals.precision(300):
+        point = [intervals.interval(t) for t in theta]
+        _, classes = isym.pair_classes(S)
+        seen = 0
+        for count, a, b, _, _, _, gap_of, label in classes:
+            i = starts[a]
+            if b is not None:
+                j = starts[b] + (1 if a == b else 0)
+                want = gap(W[i], W[j])
+            elif label.endswith("its own e_i"):
+                want = gap(W[i], e(i))
+            else:
+                c = int(label.split("block ")[-1])
+                want = gap(W[i], e(starts[c] + (1 if c == a else 0)))
+            got = gap_of(point)
+            assert intervals.lower(got) <= want <= intervals.upper(got), label
+            assert intervals.upper(got) - intervals.lower(got) <= abs(want) * Fraction(1, 2 ** 250) + Fraction(1, 2 ** 280)
+            seen += 1
+    assert seen == len(classes) > 0
+
+
 # ---------------------------------------------------------------------------
 # 5. the matrix lemmas and exact products
 # ---------------------------------------------------------------------------

@@ -159,22 +159,72 @@ def linear_form(index: int) -> Poly:
     return P
 
 
+def coordinate_classes(S: Structure, theta, a: int, b: int) -> list:
+    """(count, w_i[l], w_j[l]) over the coordinates l of two rows i in block a, j in block b,
+    i != j, grouped into classes on which both are constant (count > 0 only):
+      a = b:  l = i: (alpha_a, x(a,a)),  l = j: (x(a,a), alpha_a),  p_a - 2 more of block a:
+              (x(a,a), x(a,a)),  block c != a: p_c times (x(a,c), x(a,c));
+      a != b: l = i: (alpha_a, x(b,a)),  l = j: (x(a,b), alpha_b),  p_a - 1 more of block a:
+              (x(a,a), x(b,a)),  p_b - 1 more of block b: (x(a,b), x(b,b)),
+              block c != a, b: p_c times (x(a,c), x(b,c))."""
+    def at(c, d):
+        return theta[S.x(c, d)] if S.x(c, d) is not None else iv.mpf(0)
+    alpha_a, alpha_b = theta[S.alpha[a]], theta[S.alpha[b]]
+    if a == b:
+        out = [(1, alpha_a, at(a, a)), (1, at(a, a), alpha_a), (S.p[a] - 2, at(a, a), at(a, a))]
+    else:
+        out = [(1, alpha_a, at(b, a)), (1, at(a, b), alpha_b),
+               (S.p[a] - 1, at(a, a), at(b, a)), (S.p[b] - 1, at(a, b), at(b, b))]
+    out += [(S.p[c], at(a, c), at(b, c)) for c in range(S.m) if c not in (a, b)]
+    return [cls for cls in out if cls[0] > 0]
+
+
+def student_gram_gap(S: Structure, theta, a: int, b: int):
+    """|w_i|^2 |w_j|^2 - (w_i . w_j)^2 (i in a, j in b, i != j) by Lagrange's identity
+    sum_{l < l'} (u_l v_l' - u_l' v_l)^2 = sum over pairs of classes s < t of
+    c_s c_t (u_s v_t - u_t v_s)^2: a sum of nonnegative terms, with no cancellation."""
+    classes = coordinate_classes(S, theta, a, b)
+    gap = iv.mpf(0)
+    for s, (c, u, v) in enumerate(classes):
+        for c2, u2, v2 in classes[s + 1:]:
+            minor = u * v2 - u2 * v
+            gap += (c * c2) * (minor * minor)
+    return gap
+
+
+def teacher_gram_gap(S: Structure, theta, a: int, own: int | None):
+    """|w_i|^2 |e_l|^2 - (w_i . e_l)^2 (i in a) = the sum of the squares of the coordinates of
+    w_i other than l: l = i (own = None) or l in block `own` (l != i)."""
+    gap = iv.mpf(0) if own is None else theta[S.alpha[a]] ** 2
+    for c in range(S.m):
+        number = S.p[c] - (c == a) - (c == own)
+        if number:
+            gap += number * theta[S.x(a, c)] ** 2
+    return gap
+
+
 def pair_classes(S: Structure):
-    """(count, side a, side b or None (teacher), A, B, q, label) for every class of pairs
-    with count > 0: student pairs {i, j} (count +number) and student/teacher pairs (count -number)."""
+    """(count, side a, side b or None (teacher), A, B, q, gap, label) for every class of pairs
+    with count > 0: student pairs {i, j} (count +number) and student/teacher pairs (count
+    -number); A, B, q are forms, gap(theta) encloses A B - q^2 by Lagrange's identity."""
     norms = [norm_form(S, a) for a in range(S.m)]
     out = []
     for a in range(S.m):
         for b in range(a, S.m):
             count = S.p[a] * (S.p[a] - 1) // 2 if a == b else S.p[a] * S.p[b]
             if count:
-                out.append((count, a, b, norms[a], norms[b], dot_form(S, a, b), f"w(block {a}), w(block {b})"))
+                out.append((count, a, b, norms[a], norms[b], dot_form(S, a, b),
+                            lambda theta, a=a, b=b: student_gram_gap(S, theta, a, b),
+                            f"w(block {a}), w(block {b})"))
     for a in range(S.m):
-        out.append((-S.p[a], a, None, norms[a], Poly(1), linear_form(S.alpha[a]), f"w(block {a}), its own e_i"))
+        out.append((-S.p[a], a, None, norms[a], Poly(1), linear_form(S.alpha[a]),
+                    lambda theta, a=a: teacher_gram_gap(S, theta, a, None),
+                    f"w(block {a}), its own e_i"))
         for c in range(S.m):
             number = S.p[c] - (c == a)
             if number:
                 out.append((-S.p[a] * number, a, None, norms[a], Poly(1), linear_form(S.x(a, c)),
+                            lambda theta, a=a, c=c: teacher_gram_gap(S, theta, a, c),
                             f"w(block {a}), e_l in block {c}"))
     return norms, out
 
@@ -205,9 +255,9 @@ def evaluate(S: Structure, theta: list, k: int, want_hessian: bool) -> Evaluatio
             for (i, j), c in norms[a].hessian().items():
                 hess[i][j] += iv.mpf(S.p[a] * c) / 4
     out.pairs = []
-    for count, a, b, Af, Bf, qf, label in classes:
+    for count, a, b, Af, Bf, qf, gap, label in classes:
         A, B, q = Af.value(theta), Bf.value(theta), qf.value(theta)
-        Dq = A * B - q * q
+        Dq = gap(theta)
         if not (intervals.lower(A) > 0 and intervals.lower(B) > 0 and intervals.lower(Dq) > 0):
             raise NotSmooth(f"pair class ({label}) may be degenerate (zero or parallel) on the box")
         P = pair(iv, A, B, q, Dq)
