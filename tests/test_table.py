@@ -328,3 +328,35 @@ def test_real_saddle_and_overparameterised_minimum(tmp_path, capsys):
     printed = re.search(r"\|lambda\| > ([0-9.e-]+)", line).group(1)
     assert decimal_value(printed) <= bound
     assert f"saddle (index {saddle['morse_index']})" in line
+
+
+def test_family_and_transition_rows_never_claim_more_than_proved(capsys):
+    """A family's printed k-range lies inside the proved one (rounded inward); a transition's
+    printed k* interval contains the proved one (rounded outward); d and n read 'for every k'."""
+    from certify.kernel import methods
+    families = ROOT / "tests" / "data" / "families"
+    paths = sorted(families.glob("*.json")) + sorted((ROOT / "certificates" / "families").glob("*.json"))
+    code, out, _ = run(capsys, *paths)
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == len(paths) + 1 >= 4
+    for line in lines[1:]:
+        sha = re.search(r"\b[0-9a-f]{16}\b", line).group(0)
+        path = next(p for p in paths if __import__("hashlib").sha256(p.read_bytes()).hexdigest().startswith(sha))
+        _, statement = methods.read(load(path))
+        lo, hi = statement.k_range
+        printed_lo, printed_hi = (decimal_value(x) for x in line.split()[0].split(".."))
+        assert lo <= printed_lo < printed_hi <= hi and hi - printed_hi < hi * Fraction(1, 10 ** 5)
+        assert f"S{statement.q}xS(k-{statement.q})" in line and line.endswith("yes")
+        if statement.header.kind == "transition":
+            a, b = (decimal_value(x) for x in re.search(r"k\* in \[([\d.]+), ([\d.]+)\]", line).groups())
+            k_lo, k_hi = statement.k_star
+            assert a <= k_lo <= k_hi <= b and b - a < Fraction(1, 10 ** 9)
+    code, out, _ = run(capsys, ROOT / "certificates" / "families")
+    assert code == 0 and all("d >= k" in line for line in out.splitlines()[1:])
+
+
+def test_too_costly_file_is_marked_and_exit_2(capsys):
+    code, out, err = run(capsys, "--max-seconds", "0.001", K6)
+    assert code == 2 and "too costly" in out.splitlines()[1] and "--max-seconds" in err
+    code, _, _ = run(capsys, K6)
+    assert code == 0

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..files import FileProblem
+from ..kernel.cost import DEFAULT_BUDGET, GIB, Budget
 
 EXIT_OK, EXIT_REFUSED, EXIT_UNUSABLE, EXIT_BUG, EXIT_INTERRUPTED, EXIT_PIPE = 0, 1, 2, 3, 130, 141
 PREC_RANGE = (64, 2048)       # arb precision of a certificate (the kernel's range)
@@ -95,6 +96,25 @@ def add_reporting(parser):
                              "human-readable lines are not printed")
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="print only errors and the final summary")
+
+
+def add_budget(parser):
+    """--max-seconds, --max-memory: the kernel's per-file verification budget (kernel.cost)."""
+    parser.add_argument("--max-seconds", type=positive_float("--max-seconds"),
+                        default=DEFAULT_BUDGET.seconds, metavar="S",
+                        help=f"kernel: refuse to check a file whose estimated cost exceeds S seconds "
+                             f"(default {DEFAULT_BUDGET.seconds:g}; estimates are for one core)")
+    parser.add_argument("--max-memory", type=positive_float("--max-memory"),
+                        default=DEFAULT_BUDGET.bytes / GIB, metavar="GIB",
+                        help=f"kernel: the same for the estimated memory, in GiB "
+                             f"(default {DEFAULT_BUDGET.bytes / GIB:g})")
+
+
+def budget(args) -> Budget:
+    return Budget(args.max_seconds, args.max_memory * GIB)
+
+
+TOO_COSTLY_HINT = "raise --max-seconds / --max-memory to check it"
 
 
 def add_force(parser):

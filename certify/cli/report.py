@@ -21,7 +21,8 @@ def build_parser() -> common.Parser:
         "certified k, one series per family), the Hessian spectrum of one certificate with its "
         "certified bound, and the census's spurious fraction against k with 95% intervals when "
         "census results exist. Needs matplotlib (pip install -e '.[plots]'). Exit 0 plots "
-        "written, 1 some certificate refused (left out), 2 nothing usable."))
+        "written, 1 some certificate refused (left out), 2 nothing usable or a file too costly "
+        "to check within the limits (left out)."))
     parser.add_argument("paths", nargs="*", metavar="PATH",
                         help="certificate files or folders (default certificates/)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
@@ -33,6 +34,7 @@ def build_parser() -> common.Parser:
                         help=f"folder searched for census JSON results (default {DEFAULT_CENSUS}/)")
     parser.add_argument("--no-verify", action="store_true",
                         help="plot the claims without re-proving them (titles say so)")
+    common.add_budget(parser)
     common.add_reporting(parser)
     return parser
 
@@ -53,7 +55,7 @@ def run(argv: list[str]) -> int:
     common.existing_paths(args.paths, DEFAULT_DIR, "name certificate files or folders "
                                                    "(or run `certify k=6` first)")
     verify = not args.no_verify
-    rows = load_all(args.paths, verify)
+    rows = load_all(args.paths, verify, common.budget(args))
     if not rows:
         raise common.UsageError("no certificates found (*.json)")
     status = common.EXIT_OK
@@ -64,6 +66,10 @@ def run(argv: list[str]) -> int:
         elif row.status == "refused":
             common.report_line(f"REFUSED {row.path} (left out of the plots): {row.detail}")
             status = max(status, common.EXIT_REFUSED)
+        elif row.status == "too costly":
+            common.report_line(f"TOO COSTLY {row.path} (left out of the plots): {row.detail}; "
+                               f"{common.TOO_COSTLY_HINT}")
+            status = common.EXIT_UNUSABLE
     rows = [r for r in rows if r.status in ("proved", "not checked")]
     if not rows:
         raise common.UsageError("no usable certificates")
@@ -72,8 +78,8 @@ def run(argv: list[str]) -> int:
     minima = [r for r in rows if r.is_spurious_minimum()]
     written = plots.plot_loss(plt, minima, out, note) + plots.plot_eigen(plt, minima, out, note)
     if args.spectrum is not None:
-        chosen = load(args.spectrum, verify)
-        if chosen.status in ("unreadable", "refused"):
+        chosen = load(args.spectrum, verify, common.budget(args))
+        if chosen.status in ("unreadable", "refused", "too costly"):
             raise common.UsageError(f"--spectrum {args.spectrum}: {chosen.status} ({chosen.detail})")
     else:
         candidates = [r for r in minima if plots.eig_bound(r) is not None and plots.float_spectrum(r)]

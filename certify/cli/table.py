@@ -18,7 +18,7 @@ def build_parser() -> common.Parser:
             "and whether it was re-verified. Every field is read by the verifier's own reader; "
             "bounds are rounded outward from the exact certified numbers (lower bounds down, upper "
             "bounds up). Exit 0 if every row verified (or --no-verify), 1 if any was refused, "
-            "2 if none found or a file is unreadable."),
+            "2 if none found or a file is unreadable or too costly to check within the limits."),
         epilog="Example: certify table --latex certificates/ > table.tex")
     style = parser.add_mutually_exclusive_group()
     for name, text in (("latex", "a booktabs table environment (needs \\usepackage{booktabs})"),
@@ -29,6 +29,7 @@ def build_parser() -> common.Parser:
                         help="do not re-prove the certificates (column says 'not checked')")
     parser.add_argument("paths", nargs="*", metavar="PATH",
                         help="certificate files or folders (default certificates/)")
+    common.add_budget(parser)
     common.add_reporting(parser)
     parser.set_defaults(style="text")
     return parser
@@ -49,7 +50,7 @@ def run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     common.existing_paths(args.paths, DEFAULT_DIR, "name certificate files or folders "
                                                    "(or run `certify k=6` first)")
-    rows = load_all(args.paths, verify=not args.no_verify)
+    rows = load_all(args.paths, verify=not args.no_verify, budget=common.budget(args))
     if not rows:
         raise common.UsageError("no certificates found (*.json)")
     status = common.EXIT_OK
@@ -60,6 +61,9 @@ def run(argv: list[str]) -> int:
         elif row.status == "refused":
             print(f"REFUSED {row.path}: {row.detail}", file=sys.stderr)
             status = max(status, common.EXIT_REFUSED)
+        elif row.status == "too costly":
+            print(f"TOO COSTLY {row.path}: {row.detail}; {common.TOO_COSTLY_HINT}", file=sys.stderr)
+            status = common.EXIT_UNUSABLE
     listed = [r for r in rows if r.status != "unreadable"]
     report = common.Report(args, "table")
     if args.json:

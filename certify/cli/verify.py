@@ -6,11 +6,11 @@ import time
 
 from .. import DEFAULT_DIR
 from ..files import FileProblem, certificate_files, read_bounded
-from ..kernel.cost import DEFAULT_BUDGET, GIB, Budget
 from ..kernel import methods
 from ..kernel.format import MAX_BYTES, decode
 from ..kernel.verify import verify_bytes
 from . import common
+from ..views.certificates import kernel_status
 from .output import what_it_proves
 
 STATUS_EXIT = {"proved": common.EXIT_OK, "refused": common.EXIT_REFUSED,
@@ -42,21 +42,11 @@ def build_parser() -> common.Parser:
     parser.add_argument("--arb-only", action="store_true",
                         help="kernel: decide every claim with arb ball arithmetic only: no floating-point "
                              "or BLAS assumption (docs/trust.md); slower, large files may exceed the limits")
-    parser.add_argument("--max-seconds", type=common.positive_float("--max-seconds"),
-                        default=DEFAULT_BUDGET.seconds, metavar="S",
-                        help=f"kernel: refuse to check a file whose estimated cost exceeds S seconds "
-                             f"(default {DEFAULT_BUDGET.seconds:g}; estimates are for one core)")
-    parser.add_argument("--max-memory", type=common.positive_float("--max-memory"),
-                        default=DEFAULT_BUDGET.bytes / GIB, metavar="GIB",
-                        help=f"kernel: the same for the estimated memory, in GiB "
-                             f"(default {DEFAULT_BUDGET.bytes / GIB:g})")
+    common.add_budget(parser)
     common.add_reporting(parser)
     return parser
 
 
-def kernel_status(verdict) -> str:
-    return {"accepted": "proved", "too costly": "too costly", "unreadable": "unreadable"}.get(
-        verdict.status, "refused")
 
 
 def independent_status(verdict) -> str:
@@ -104,7 +94,7 @@ def run(argv: list[str]) -> int:
     if not files:
         raise common.UsageError("no certificates found (*.json) in " + " ".join(args.paths or [str(DEFAULT_DIR)]))
     report = common.Report(args, "verify")
-    budget = Budget(args.max_seconds, args.max_memory * GIB)
+    budget = common.budget(args)
     counts = dict.fromkeys(STATUS_EXIT, 0)
     for path in files:
         t0 = time.perf_counter()
@@ -123,7 +113,7 @@ def run(argv: list[str]) -> int:
             report.result(f"{LABEL[status]} {path}  sha256 {record['sha256']}  {clause}  ({secs:.2f} s)",
                           {**record, "proves": clause})
         else:
-            hint = "; raise --max-seconds / --max-memory to check it" if status == "too costly" else ""
+            hint = "; " + common.TOO_COSTLY_HINT if status == "too costly" else ""
             report.problem(f"{LABEL[status]} {path}  sha256 {record['sha256']}: {reason}{hint}",
                            {**record, "reason": reason})
     status = max((STATUS_EXIT[s] for s, n in counts.items() if n), default=common.EXIT_OK)

@@ -21,17 +21,21 @@ from pathlib import Path
 
 from ..files import FileProblem, certificate_files, natural_key, read_bounded
 from ..kernel import methods
+from ..kernel.cost import DEFAULT_BUDGET, Budget
 from ..kernel.format import EXTRA_CLAIM, MAX_BYTES, FormatError, Unreadable, decode, exact
 from ..kernel.verify import verify_bytes
+from .display import decimal_text
 
 DASH = "-"
+K_RANGE_DIGITS = 6        # significant digits of a family's k-range (rounded inward)
+K_STAR_DIGITS = 12        # significant digits of a transition's k* interval (rounded outward)
 
 
 @dataclass
 class Certificate:
     path: Path
     sha256: str
-    status: str                  # "proved" | "refused" | "unreadable" | "not checked"
+    status: str                  # "proved" | "refused" | "too costly" | "unreadable" | "not checked"
     detail: str = ""
     statement: object = None     # the kernel reader's Statement (None if unreadable)
 
@@ -58,7 +62,27 @@ class Certificate:
     def kind_text(self) -> str:
         if self.kind == "saddle":
             return f"saddle (index {self.claim('morse_index')})"
+        if self.kind == "family":
+            return "minimum at every k"
+        if self.kind == "transition":
+            lo, hi = self.statement.k_star
+            return (f"saddle -> minimum at k* in [{decimal_text(lo, K_STAR_DIGITS, 'down')}, "
+                    f"{decimal_text(hi, K_STAR_DIGITS, 'up')}]")
         return {"local_minimum": "minimum", None: DASH}.get(self.kind, str(self.kind).replace("_", " "))
+
+    def k_text(self) -> str:
+        """k, or the k-range of a family or transition rounded inward (every printed k is
+        covered by the proof)."""
+        k_range = getattr(self.statement, "k_range", None)
+        if k_range is None:
+            k = self.field("k")
+            return DASH if k is None else str(k)
+        lo, hi = k_range
+        return f"{trimmed(decimal_text(lo, K_RANGE_DIGITS, 'up'))}..{trimmed(decimal_text(hi, K_RANGE_DIGITS, 'down'))}"
+
+    def is_family(self) -> bool:
+        """A family or transition: one statement for every real k of a range."""
+        return getattr(self.statement, "k_range", None) is not None
 
     def loss(self) -> tuple:
         return self.claim("loss_lower"), self.claim("loss_upper")
@@ -81,6 +105,9 @@ class Certificate:
 
     def symmetry(self) -> str:
         """The proved symmetry group's label (module doc), or '-'."""
+        q = getattr(self.statement, "q", None)
+        if q is not None:
+            return f"S{q}xS(k-{q})"
         blocks = getattr(self.statement, "blocks", None)
         if blocks is not None:
             return "x".join(f"S{p}" for p in blocks)
@@ -91,6 +118,14 @@ class Certificate:
             return x if isinstance(x, int) else 10 ** 18
         return (num(self.field("k")), num(self.field("n")), num(self.field("d")),
                 str(self.kind), natural_key(self.path))
+
+
+def trimmed(text: str) -> str:
+    """'6.00000' -> '6', '1.00000e12' -> '1e12' (trailing zeros of the mantissa only)."""
+    mantissa, e, exponent = text.partition("e")
+    if "." in mantissa:
+        mantissa = mantissa.rstrip("0").rstrip(".")
+    return mantissa + e + exponent
 
 
 def centre_symmetry(statement) -> str:
@@ -111,20 +146,26 @@ def centre_symmetry(statement) -> str:
     return symmetry.label if len(symmetry.blocks) < header.d else DASH
 
 
-def load(path: Path, verify: bool = True) -> Certificate:
-    """One file read (and, if `verify`, re-proved) by the kernel; never raises."""
+def kernel_status(verdict) -> str:
+    """The kernel verdict's status as shown: proved, refused, too costly or unreadable."""
+    return {"accepted": "proved", "too costly": "too costly", "unreadable": "unreadable"}.get(
+        verdict.status, "refused")
+
+
+def load(path: Path, verify: bool = True, budget: Budget = DEFAULT_BUDGET) -> Certificate:
+    """One file read (and, if `verify`, re-proved by the kernel within `budget`); never raises."""
     try:
         data = read_bounded(path, MAX_BYTES)
     except FileProblem as err:
         return Certificate(Path(path), DASH, "unreadable", str(err))
     sha = hashlib.sha256(data).hexdigest()
     if verify:
-        verdict = verify_bytes(data)
-        if verdict.unreadable:
+        verdict = verify_bytes(data, budget=budget)
+        status = kernel_status(verdict)
+        if status == "unreadable":
             return Certificate(Path(path), sha, "unreadable", verdict.error)
-        status = "proved" if verdict.accepted else "refused"
-        return Certificate(Path(path), sha, status, "" if verdict.accepted else verdict.first_failure(),
-                           verdict.statement)
+        detail = "" if verdict.accepted else verdict.first_failure()
+        return Certificate(Path(path), sha, status, detail, verdict.statement)
     try:
         _, statement = methods.read(decode(data))
     except (Unreadable, FormatError) as err:
@@ -132,6 +173,6 @@ def load(path: Path, verify: bool = True) -> Certificate:
     return Certificate(Path(path), sha, "not checked", "", statement)
 
 
-def load_all(paths: list, verify: bool = True) -> list[Certificate]:
+def load_all(paths: list, verify: bool = True, budget: Budget = DEFAULT_BUDGET) -> list[Certificate]:
     """Every certificate named by `paths` (files or folders), sorted by k, n, d, kind."""
-    return sorted((load(p, verify) for p in certificate_files(paths)), key=Certificate.sort_key)
+    return sorted((load(p, verify, budget) for p in certificate_files(paths)), key=Certificate.sort_key)

@@ -41,6 +41,8 @@ def radius_text(r: Fraction | None, latex: bool = False) -> str:
 
 def d_range(c: Certificate, latex: bool = False) -> str:
     d, d_max = c.field("d"), c.field("d_max")
+    if c.is_family():      # every input dimension d >= k, at every k of the range
+        return r"$\ge k$" if latex else "d >= k"
     if d is None:
         return DASH
     ge, le = (r"\ge ", r"\le ") if latex else (">= ", "<= ")
@@ -69,7 +71,7 @@ def eigen_text(c: Certificate, latex: bool = False) -> str:
 
 
 def status_text(c: Certificate) -> str:
-    return {"proved": "yes", "refused": "NO"}.get(c.status, c.status)
+    return {"proved": "yes", "refused": "NO"}.get(c.status, c.status)     # or "too costly", "not checked"
 
 
 def value_text(x) -> str:
@@ -82,7 +84,7 @@ HEADER = ("k", "n", "d", "symmetry", "kind", "loss in", "lambda bound", "radius"
 
 def plain_cells(c: Certificate) -> tuple:
     lo, hi = loss_texts(c)
-    return (value_text(c.field("k")), value_text(c.field("n")), d_range(c), c.symmetry(),
+    return (c.k_text(), "k" if c.is_family() else value_text(c.field("n")), d_range(c), c.symmetry(),
             c.kind_text(), DASH if DASH in (lo, hi) else f"[{lo}, {hi}]", eigen_text(c),
             radius_text(c.radius()), c.sha256[:SHORT_HASH], status_text(c))
 
@@ -120,7 +122,7 @@ def render_csv(rows: list[Certificate]) -> str:
         relation, eig = r.eigen_bound()
         d_max = r.field("d_max")
         writer.writerow((
-            str(r.path), value_text(r.field("k")), value_text(r.field("n")), value_text(r.field("d")),
+            str(r.path), r.k_text(), value_text(r.field("n")), value_text(r.field("d")),
             "inf" if d_max is None and r.header is not None else value_text(d_max),
             r.symmetry(), value_text(r.kind), value_text(claims.get("morse_index")),
             value_text(r.field("method")), lo, hi, claims.get("loss_lower", ""),
@@ -183,7 +185,7 @@ def render_latex(rows: list[Certificate], verified: bool) -> str:
     for r in rows:
         lo, hi = loss_texts(r, latex=True)
         radius = radius_text(r.radius(), latex=True)
-        cells = [latex_escape(value_text(r.field("k"))), latex_escape(value_text(r.field("n"))),
+        cells = [latex_escape(r.k_text()), latex_escape(value_text(r.field("n"))),
                  d_range(r, latex=True), latex_symmetry(r.symmetry()), latex_escape(r.kind_text()),
                  DASH if DASH in (lo, hi) else f"${latex_interval(lo, hi)}$", eigen_text(r, latex=True),
                  radius if radius == DASH else f"${radius}$",
