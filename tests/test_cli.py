@@ -19,7 +19,7 @@ from certify.cli import main
 from certify.cli.common import parse_n_values, UsageError
 from certify.kernel.verify import verify_bytes
 from certify.cli.output import same_statement
-from helpers import CERT_DIR, K6, POINT_DATA, ROOT, certificate_paths, encode, load, run_certify
+from helpers import CERT_DIR, K6, POINT_DATA, certificate_paths, encode, load, run_certify
 from oracle.numbers import dyadic, frac, to_float_matrix
 
 SLOW = pytest.mark.slow

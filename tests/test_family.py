@@ -14,17 +14,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from flint import arb, arb_mat, arb_series, ctx
+from flint import arb, arb_series, ctx
 
 from certify.producer import objective
 from certify.kernel import dyadic, methods
 from certify.kernel.family import method as kfamily
 from certify.kernel.family import structure
-from certify.kernel.family import transition as ktransition
-from certify.kernel.family.model import Evaluation
 from certify.kernel.format import canonical_bytes
 from certify.kernel.reduced import blocks as B
-from certify.kernel.reduced.jets import Jet
 from certify.kernel.reduced.series import SJet, coefficient, constant, length_at_least
 from certify.kernel.verify import verify_bytes
 from certify.producer import branch

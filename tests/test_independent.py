@@ -737,7 +737,6 @@ def test_disagreements_name_the_claim(k6):
 # ---------------------------------------------------------------------------
 def symmetric_mutation(rng, obj):
     """(description, mutated object) of a symmetric certificate."""
-    import random  # noqa: F401  (rng is a random.Random)
     out = copy.deepcopy(obj)
     op = rng.choice(["shift", "radius", "claim", "claim_add", "blocks", "relabel", "d_max", "prec"])
     if op == "shift":

@@ -2,8 +2,6 @@
 left out, census results read when present, a clear message without matplotlib."""
 from __future__ import annotations
 
-import json
-import re
 import subprocess
 import sys
 

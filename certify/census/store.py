@@ -138,10 +138,8 @@ class Store:
 
     # ------------------------------------------------------------ opening
     @staticmethod
-    def check_new(folder: Path) -> None:
-        """StoreError unless folder can hold a new census (missing, or an empty writable
-        folder); writes nothing but a removed probe file."""
-        folder = Path(folder)
+    def _refuse_used(folder: Path) -> None:
+        """StoreError if folder is a file, holds a census, or holds any other file."""
         if folder.exists() and not folder.is_dir():
             raise StoreError(f"results path {folder} exists and is not a folder")
         if (folder / PARAMS_FILE).exists():
@@ -150,6 +148,13 @@ class Store:
         if folder.is_dir() and any(p.name not in (".write-test", LOCK_FILE) for p in folder.iterdir()):
             raise StoreError(f"results folder {folder} is not empty (refusing to mix files); "
                              "choose a new or empty folder")
+
+    @staticmethod
+    def check_new(folder: Path) -> None:
+        """StoreError unless folder can hold a new census (missing, or an empty writable
+        folder); writes nothing but a removed probe file."""
+        folder = Path(folder)
+        Store._refuse_used(folder)
         existed = folder.exists()
         check_writable(folder)
         if not existed:
@@ -162,14 +167,7 @@ class Store:
     def create(cls, folder: Path, params: dict) -> "Store":
         """A new census in folder (created if missing; must be empty if it exists)."""
         folder = Path(folder)
-        if folder.exists() and not folder.is_dir():
-            raise StoreError(f"results path {folder} exists and is not a folder")
-        if (folder / PARAMS_FILE).exists():
-            raise StoreError(f"{folder} already holds a census: continue it with "
-                             f"`census --resume {folder}`, or choose another --results folder")
-        if folder.is_dir() and any(p.name not in (".write-test", LOCK_FILE) for p in folder.iterdir()):
-            raise StoreError(f"results folder {folder} is not empty (refusing to mix files); "
-                             "choose a new or empty folder")
+        cls._refuse_used(folder)
         check_writable(folder)
         store = cls(folder, params)
         store.lock()

@@ -5,7 +5,6 @@ students (cli.overparameterised)."""
 from __future__ import annotations
 
 import contextlib
-import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 

@@ -8,6 +8,7 @@ from .. import DEFAULT_DIR
 from ..files import FileProblem, certificate_files, read_bounded
 from ..kernel import methods
 from ..kernel.format import MAX_BYTES, decode
+from ..kernel.cost import Budget
 from ..kernel.verify import verify_bytes
 from . import common
 from ..views.certificates import kernel_status

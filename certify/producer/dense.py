@@ -6,13 +6,12 @@ pipeline after the search: refine, then producer.produce.
 """
 from __future__ import annotations
 
-import time
 from fractions import Fraction
 
 import numpy as np
 
 from ..kernel.dense import method as kernel_dense
-from . import NotCertified, objective, produce, refine
+from . import objective, produce, refine
 from .exact import format_dyadic, from_float
 
 
@@ -55,13 +54,5 @@ def certify_point(W0: np.ndarray, V: np.ndarray, prec: int, d_max=None, info: di
     proved, else d alone (then the outcome carries the reason as .note).
     Raises NotCertified with the reason."""
     problem = DenseProblem(V, W0.shape[0])
-    t0 = time.perf_counter()
-    try:
-        centre = refine.newton(W0, problem.V, prec)
-    except refine.RefineError as err:
-        raise NotCertified(f"refine: {err}") from None
-    t_refine = time.perf_counter() - t0
-    outcome = (produce.certify_for_all_d(problem, centre, prec, info)[0] if all_d
-               else produce.certify(problem, centre, prec, d_max, info))
-    outcome.seconds = {"refine": t_refine, **outcome.seconds}
-    return outcome
+    return produce.refine_and_certify(problem, lambda: refine.newton(W0, problem.V, prec), prec,
+                                      d_max, all_d, info)

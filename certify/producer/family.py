@@ -13,17 +13,13 @@ returned only if certify.kernel.verify.verify_bytes accepts its canonical bytes.
 """
 from __future__ import annotations
 
-import argparse
 import math
-import sys
-import time
 from dataclasses import replace
 from fractions import Fraction
 
 import numpy as np
 from flint import arb, ctx
 
-from .. import __version__
 from ..kernel import dyadic
 from ..kernel.family import method as kfamily
 from ..kernel.family.model import Piece

@@ -23,7 +23,7 @@ from ..kernel.format import EXTRA_CLAIM, FORMAT, VERSION, FormatError, canonical
 from ..kernel.pair import NotSmooth
 from ..kernel.cost import UNLIMITED
 from ..kernel.verify import Verdict, verify_bytes
-from . import ExtraDimensionsNotCertified, NotCertified
+from . import ExtraDimensionsNotCertified, NotCertified, refine
 from .claims import SINGULAR_EIG, eigen_claim, hessian_claims, loss_claims
 from .exact import format_dyadic
 
@@ -151,6 +151,22 @@ def accepted(obj: dict) -> Outcome:
     if not verdict.accepted:
         raise NotCertified(f"the verifier refused the certificate: {verdict.first_failure()}")
     return Outcome(obj, data, verdict, {"prove": time.perf_counter() - t0})
+
+
+def refine_and_certify(problem, refine_centre, prec: int, d_max=None, all_d: bool = False,
+                       info: dict | None = None) -> Outcome:
+    """refine_centre() -> the refined exact centre (refine.RefineError: NotCertified), then
+    certify (for every d' >= d when all_d, with the d = d fallback); seconds["refine"] added."""
+    t0 = time.perf_counter()
+    try:
+        centre = refine_centre()
+    except refine.RefineError as err:
+        raise NotCertified(f"refine: {err}") from None
+    t_refine = time.perf_counter() - t0
+    outcome = (certify_for_all_d(problem, centre, prec, info)[0] if all_d
+               else certify(problem, centre, prec, d_max, info))
+    outcome.seconds = {"refine": t_refine, **outcome.seconds}
+    return outcome
 
 
 def certify_for_all_d(problem, centre, prec: int, info: dict | None = None) -> tuple[Outcome, str | None]:

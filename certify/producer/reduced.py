@@ -9,7 +9,6 @@ the search: refine, then producer.produce.
 """
 from __future__ import annotations
 
-import time
 
 import numpy as np
 from flint import arb, ctx
@@ -155,16 +154,8 @@ def certify_blocks(blocks, theta0, prec: int, info: dict | None = None, all_d: b
     problem = BlockProblem(blocks)
     if len(problem.blocks) > MAX_BLOCKS or problem.k > MAX_K:
         raise NotCertified(f"the symmetric method takes at most {MAX_BLOCKS} blocks and k <= {MAX_K}")
-    t0 = time.perf_counter()
-    try:
-        centre = refine.reduced_newton(problem.blocks, theta0, prec)
-    except refine.RefineError as err:
-        raise NotCertified(f"refine: {err}") from None
-    t_refine = time.perf_counter() - t0
-    outcome = (produce.certify_for_all_d(problem, centre, prec, info)[0] if all_d
-               else produce.certify(problem, centre, prec, None, info))
-    outcome.seconds = {"refine": t_refine, **outcome.seconds}
-    return outcome
+    return produce.refine_and_certify(problem, lambda: refine.reduced_newton(problem.blocks, theta0, prec),
+                                      prec, None, all_d, info)
 
 
 def certify_dense_point(W: np.ndarray, prec: int, info: dict | None = None):

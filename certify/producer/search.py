@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import newton, objective, reduced
-from .claims import SINGULAR_EIG, classify
+from .claims import classify
 
 SEARCH_K = 12            # the (1, k-1) family: ansatz search up to this k, then continuation
 

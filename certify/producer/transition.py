@@ -13,27 +13,21 @@ kernel's margin eps Lam^4 / |d'| allows (docs/families.md section 8).
 """
 from __future__ import annotations
 
-import argparse
 import math
-import sys
-import time
-from fractions import Fraction
 
 import numpy as np
 from flint import arb, ctx
 
-from .. import __version__
-from ..kernel import dyadic, inertia
+from ..kernel import dyadic
 from ..kernel.family import method as kfamily
 from ..kernel.family import transition as ktransition
 from ..kernel.family.model import horner
 from ..kernel.format import FORMAT, VERSION
-from ..kernel.reduced.series import length_at_least
 from . import branch
 from .produce import accepted, software_record
 from .exact import round_arb
-from .family import (NotCertified, dyadic_near, dyadic_of, exact_of, prove_candidate, s_of,
-                     shorten_down, start_theta)
+from .family import (NotCertified, dyadic_near, exact_of, prove_candidate, s_of,
+                     start_theta)
 
 RANGES = {1: (5.0, 6.0), 2: (7.0, 8.0)}      # integer saddle below, integer minimum above
 SIDE_PREC = 256

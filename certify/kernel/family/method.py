@@ -28,7 +28,7 @@ from fractions import Fraction
 
 from flint import arb, arb_mat, ctx
 
-from .. import dyadic, format
+from .. import format
 from ..claims import ClaimResult, MatrixBox, prove_critical_point, prove_positive_definite
 from ..cost import UNLIMITED, Cost, Estimate, Plan
 from ..format import FormatError

@@ -39,7 +39,6 @@ from ..claims import ClaimResult, MatrixBox, prove_morse_index, prove_positive_d
 from ..fastfloat import approximate_eigenvectors
 from ..format import FormatError
 from ..inertia import negative_count_below
-from ..pair import NotSmooth
 from ..reduced import blocks as reduced
 from ..reduced.series import SJet, coefficient, constant, length_at_least
 from . import method as family
@@ -214,7 +213,6 @@ def prove_crossing(q: int, piece: Piece, models: dict, star: tuple, mu: arb) -> 
     """None if every crossing claim holds on the piece, else the reason."""
     block = next(b for b in structure.blocks(q) if b.name == CROSSING)
     model = models[CROSSING]
-    N = piece.order
     s_mid, h, _ = piece.balls()
     P = crossing_polynomials(piece, model)
     scale, eps, lam, size = P["scale"], P["eps"], P["lam"], P["size"]
