@@ -119,6 +119,35 @@ def test_report_leaves_out_refused_certificates(tmp_path, capsys):
     assert run_report(["--out", str(tmp_path / "r"), str(tmp_path / "junk.json")]) == 2
 
 
+def test_report_draws_each_proved_transition_through_its_certified_k_star(tmp_path, capsys, monkeypatch):
+    """The families figure gets the proved transition certificates only (a false one, k*
+    shifted, is refused and left out), and draws the certified k* interval."""
+    pytest.importorskip("matplotlib")
+    import numpy as np
+    from certify.producer import family_plot
+    drawn = []
+
+    def cheap_curves(q, k_lo, k_hi, points=60):           # the float curves are not under test
+        drawn.append((q, k_lo, k_hi))
+        k = np.linspace(k_lo, k_hi, 5)
+        return k, k - k_lo - 1, k - k_lo - 1
+    monkeypatch.setattr(family_plot, "curves", cheap_curves)
+    true = ROOT / "certificates" / "families" / "transition_S1xSk-1.json"
+    obj = load(true)
+    obj["crossing"]["s"] = [x.replace("*2^-25", "*2^-24") if x.endswith("*2^-255") else x
+                            for x in obj["crossing"]["s"]]
+    false = tmp_path / "shifted.json"
+    false.write_bytes(encode(obj))
+    out = tmp_path / "plots"
+    code = run_report(["--out", str(out), "--census", str(tmp_path / "none"), str(true), str(false)])
+    _, stderr = capsys.readouterr()
+    assert code in (1, 2) and "shifted.json" in stderr
+    assert "lambda_min_vs_real_k.png" in _files(out) and "lambda_min_vs_real_k.pdf" in _files(out)
+    assert [q for q, _, _ in drawn] == [1]
+    _, k_lo, k_hi = drawn[0]
+    assert k_lo < 5.5855052474258 < 5.5855052474259 < k_hi
+
+
 @pytest.mark.slow
 def test_report_pdf_is_deterministic(tmp_path, capsys):
     pytest.importorskip("matplotlib")

@@ -19,7 +19,8 @@ def build_parser() -> common.Parser:
         "Write plots (PNG at 300 dpi and PDF with TrueType fonts) of the certificates: the "
         "spurious loss and the certified smallest-eigenvalue bound against k (one marker per "
         "certified k, one series per family), the Hessian spectrum of one certificate with its "
-        "certified bound, and the census's spurious fraction against k with 95% intervals when "
+        "certified bound, the smallest eigenvalue along each family of a transition certificate "
+        "through its certified k*, and the census's spurious fraction against k with 95% intervals when "
         "census results exist. Needs matplotlib (pip install -e '.[plots]'). Exit 0 plots "
         "written, 1 some certificate refused (left out), 2 nothing usable or a file too costly "
         "to check within the limits (left out)."))
@@ -90,6 +91,7 @@ def run(argv: list[str]) -> int:
             common.report_line(f"no spectrum plot: {chosen.path} has no dense centre of at most "
                                f"{plots.MAX_DENSE_FLOAT} numbers")
         written += spectrum
+    written += plots.plot_transitions(plt, [r for r in rows if r.kind == "transition"], out, note)
     if census:
         written += plots.plot_census(plt, census, out)
     else:

@@ -224,3 +224,35 @@ def plot_census(plt, census: dict, out: Path) -> list[Path]:
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
     return save(plt, fig, out, "spurious_fraction")
+
+
+TRANSITION_SPAN = (1.0, 8.4)       # the curves are drawn on [k* - 1, k* + 8.4]
+
+
+def plot_transitions(plt, transitions: list[Certificate], out: Path, note: str) -> list[Path]:
+    """One panel per transition certificate: the smallest Hessian eigenvalue of F along its
+    family as a function of real k (floats, producer.family_plot.curves; not proved) and the
+    std block of the big block, with the CERTIFIED k* interval (its midpoint drawn, the
+    interval in the legend, rounded outward) and the integers k."""
+    from ..producer.family_plot import curves
+    if not transitions:
+        return []
+    transitions = sorted(transitions, key=lambda r: r.statement.q)
+    fig, axes = plt.subplots(1, len(transitions), figsize=(5 * len(transitions), 3.6), squeeze=False)
+    axes[0][0].set_ylabel("eigenvalue")
+    for ax, row in zip(axes[0], transitions):
+        q = row.statement.q
+        lo, hi = row.statement.k_star
+        k, lam_min, lam_std = curves(q, float(lo) - TRANSITION_SPAN[0], float(hi) + TRANSITION_SPAN[1])
+        ax.plot(k, lam_min, label="smallest Hessian eigenvalue (float)")
+        ax.plot(k, lam_std, "--", label="std block of the big block (float)")
+        ax.axhline(0, color="black", linewidth=0.6)
+        ax.axvline(float((lo + hi) / 2), color="red", linewidth=0.8,
+                   label=f"k* in [{decimal_text(lo, 13, 'down')}, {decimal_text(hi, 13, 'up')}] (certified)")
+        for n in range(math.ceil(k[0]), math.floor(k[-1]) + 1):
+            ax.axvline(n, color="grey", linewidth=0.3)
+        ax.set_title(f"family {row.symmetry()}: saddle below k*, minimum above{note}", fontsize=9)
+        ax.set_xlabel("k (real)")
+        ax.legend(fontsize=7)
+        ax.grid(alpha=0.3)
+    return save(plt, fig, out, "lambda_min_vs_real_k")
