@@ -1,7 +1,8 @@
 """Audit of the methods `family` and `transition` (kernel/family/, kernel/reduced/series.py):
 refusal tests for parts of the proof that tests/test_family.py does not exercise (each one fails
-when the kernel step it names is removed or weakened), and xfail(strict) reproducers of the bugs
-found (a well-formed certificate that makes verify_bytes raise instead of answering).
+when the kernel step it names is removed or weakened), and the reproducers of two bugs it found
+(well-formed certificates that made verify_bytes raise instead of answering: an exactly zero
+series in blocks.ball, horner of no coefficients for an order-0 crossing piece), now refusals.
 """
 from __future__ import annotations
 
@@ -213,10 +214,6 @@ def test_slope_solve_encloses_the_exact_solution():
 # ---------------------------------------------------------------------------
 # bugs: well-formed certificates on which verify_bytes raises instead of refusing
 # ---------------------------------------------------------------------------
-@pytest.mark.xfail(strict=True, raises=IndexError,
-                   reason="blocks.ball reads coeffs()[0] of an exactly-zero arb_series (IndexError, not "
-                          "NotSmooth): verify_bytes raises on a family whose centre makes some |w|^2 or R "
-                          "exactly 0 (here: every centre coefficient 0)")
 def test_zero_centre_family_is_refused_without_raising(family_q1):
     obj = copy.deepcopy(family_q1)
     obj["pieces"] = obj["pieces"][:1]
@@ -225,9 +222,6 @@ def test_zero_centre_family_is_refused_without_raising(family_q1):
     assert not verdict.accepted and claims(verdict)["smooth"].proved is False
 
 
-@pytest.mark.xfail(strict=True, raises=IndexError,
-                   reason="transition.prove_crossing: with order 0 the derivative of det M_poly has no "
-                          "coefficients and horner([]) raises IndexError, which _std_state does not catch")
 def test_order_zero_crossing_piece_is_refused_without_raising(transition_q1):
     obj = copy.deepcopy(transition_q1)
     states = [p["std"] for p in obj["pieces"]]
@@ -247,3 +241,4 @@ def test_order_zero_crossing_piece_is_refused_without_raising(transition_q1):
     obj["crossing"]["s"] = [dyadic_text(s_mid - w / 2), dyadic_text(s_mid + w / 2)]
     verdict = verify(obj)
     assert not verdict.accepted
+    assert "proof" not in claims(verdict)      # refused by a claim, not by verify_bytes' catch-all

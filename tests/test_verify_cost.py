@@ -289,3 +289,43 @@ def test_arb_hessian_overlaps_the_float_one_and_the_oracle(path):
             assert x.overlaps(oracle[i, j]), (i, j)
             assert x.overlaps(arb(float(E.mid[i, j]), float(E.rad[i, j]))), (i, j)
             assert x.rad() < 1e-12                # tight: 53-bit balls on a box of radius 2^-100
+
+
+# ---------------------------------------------------------------------------
+# families and transitions: the estimate per piece, the run-time backstop
+# ---------------------------------------------------------------------------
+FAMILY_SMALL = ROOT / "tests" / "data" / "families" / "family_q1_k6-6.6.json"
+TRANSITIONS = sorted((CERTS / "families").glob("*.json"))
+
+
+def test_family_estimates_grow_with_order_splits_precision_and_pieces():
+    base = estimate(FAMILY_SMALL.read_bytes()).mandatory(True).seconds
+
+    def with_pieces(change):
+        def apply(obj):
+            for piece in obj["pieces"]:
+                change(piece)
+        return apply
+    def pad_order(piece):
+        piece["order"] += 10
+        piece["centre"] = [row + ["0"] * 10 for row in piece["centre"]]
+    for data, factor in [(mutated(FAMILY_SMALL, with_pieces(pad_order)), 1.5),
+                         (mutated(FAMILY_SMALL, lambda o: o.update(prec=2048)), 4),
+                         (mutated(FAMILY_SMALL, with_pieces(lambda p: p.update(splits=256))), 1)]:
+        assert estimate(data).mandatory(True).seconds > factor * base
+    for path in TRANSITIONS:             # the committed transitions stay within the default budget
+        assert DEFAULT_BUDGET.fits(estimate(path.read_bytes()).mandatory(True)), path.name
+
+
+def test_a_family_run_past_three_times_the_budget_stops_too_costly(monkeypatch):
+    """Plan.overrun: with the estimate forced to 0 and a budget of 1 ms, the proof stops
+    between pieces as too costly (never accepted, never refused)."""
+    from certify.kernel.cost import Cost, Estimate
+    from certify.kernel.family import method as family, transition
+    monkeypatch.setattr(family, "cost", lambda st: Estimate(Cost(0, 0), Cost(), Cost()))
+    monkeypatch.setattr(transition, "cost", lambda st: Estimate(Cost(0, 0), Cost(), Cost()))
+    for path in [FAMILY_SMALL] + TRANSITIONS[:1]:
+        verdict = verify_bytes(path.read_bytes(), budget=Budget(0.001, None))
+        assert verdict.status == "too costly", (path.name, verdict.status)
+        assert "times the time limit" in verdict.too_costly
+    assert verify_bytes(FAMILY_SMALL.read_bytes()).status == "accepted"

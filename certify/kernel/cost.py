@@ -24,9 +24,12 @@ precision, every claim's test run): see the method modules' `cost` functions.
 """
 from __future__ import annotations
 
+import time
+
 from dataclasses import dataclass, field
 
 GIB = 2 ** 30
+OVERRUN = 3          # Plan.overrun: a run stops as too costly after 3 x the budget's seconds
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,15 @@ class Plan:
         self.estimate, self.fast, self.budget = estimate, fast, budget
         self.committed = estimate.mandatory(fast) if estimate is not None else Cost()
         self.refused = False
+        self.started = time.perf_counter()
+
+    def overrun(self) -> bool:
+        """The run-time backstop of the estimate: more than OVERRUN times the budget's seconds
+        have passed since the plan was made (never with an infinite budget).  A method that
+        loops over many pieces asks between pieces and stops as too costly; it can only
+        turn an answer into "too costly", never into an acceptance."""
+        return (self.budget.seconds is not None
+                and time.perf_counter() - self.started > OVERRUN * self.budget.seconds)
 
     @classmethod
     def unlimited(cls) -> "Plan":

@@ -13,7 +13,8 @@ Outcomes (Verdict.status):
   "unreadable"  the bytes are not a well-formed certificate (no mathematics tried)
   "too costly"  checking would exceed the budget (before any arithmetic, or an arb
                 fallback that was needed), and no claim was refused: raise the budget
-  "refused"     a claim could not be proved
+  "refused"     a claim could not be proved (also when the proof stops with an error:
+                verify_bytes never raises on bad input, and a refusal is always safe)
   "accepted"    every claim was proved
 fast=False uses the arb tests only: no floating-point or BLAS assumption
 (docs/trust.md); the fast tests are also left out when the probe finds the
@@ -25,6 +26,8 @@ import hashlib
 from dataclasses import dataclass, field
 
 from . import fpenv, methods
+from .claims import ClaimResult
+from .dyadic import brief
 from .cost import DEFAULT_BUDGET, Budget, Cost, Plan
 from .format import FormatError, Unreadable, decode
 
@@ -100,7 +103,11 @@ def verify_bytes(data: bytes, *, fast: bool = True, budget: Budget = DEFAULT_BUD
         path = "with the fast tests" if plan.fast else "with the arb tests only"
         verdict.too_costly = (f"the proof {path} would take {plan.committed} (limits: {budget})")
         return verdict
-    verdict.results = module.prove(statement, plan)
+    try:
+        verdict.results = module.prove(statement, plan)
+    except Exception as err:      # noqa: BLE001 -- never raise on bad input: a refusal is always safe
+        verdict.results = [ClaimResult("proof", False, f"not proved: the proof stopped with "
+                                                       f"{type(err).__name__}: {brief(str(err), 80)}")]
     costly = [r for r in verdict.results if r.too_costly]
     if costly:
         verdict.too_costly = f"claim '{costly[0].claim}': {costly[0].detail}"

@@ -84,10 +84,12 @@ def build_piece(q: int, s_lo: str, s_hi: str, centre: tuple, theta_mid: np.ndarr
     piece = Piece(s_lo, s_hi, order, splits, centre, tuple(dyadic_of(w) for w in radius))
     if inside is not None:
         c_prev, w_prev = inside
-        c_here = kfamily.centre_at(piece, exact_of(s_hi))
+        c_here = exact_centre_at(piece, exact_of(s_hi))
         gaps = [abs(a - b) for a, b in zip(c_prev, c_here)]
-        if not all(w >= wp + g for w, wp, g in zip(radius, w_prev, gaps)):      # else: contains the previous box
-            radius = [min(w, wp - g) for w, wp, g in zip(radius, w_prev, gaps)]  # shrink to lie inside it
+        # nested with a relative margin of JUNCTION_MARGIN: the kernel proves nesting in arb
+        if not all(w >= (wp + g) * (1 + JUNCTION_MARGIN) for w, wp, g in zip(radius, w_prev, gaps)):
+            radius = [min(w, wp * (1 - JUNCTION_MARGIN) - g)                     # shrink to lie inside it
+                      for w, wp, g in zip(radius, w_prev, gaps)]
             if min(radius) <= 0:
                 raise NotCertified("centres of consecutive pieces disagree by more than the radii")
             radius = [shorten_down(w) for w in radius]
@@ -136,6 +138,21 @@ def prove_candidate(q: int, s_lo: Fraction, s_hi: Fraction, theta_mid, prec: int
         if log:
             log(f"    factor {factor:g}: " + "; ".join(v for v in failures.values() if v))
     return None
+
+
+JUNCTION_MARGIN = Fraction(1, 2 ** 32)
+
+
+def exact_centre_at(piece: Piece, s: Fraction) -> list:
+    """The exact centre c(s - s_mid) = sum_n c_n (s - s_mid)^n of a piece at a dyadic s."""
+    t = s - (exact_of(piece.s_lo) + exact_of(piece.s_hi)) / 2
+    out = []
+    for row in piece.centre:
+        value = Fraction(0)
+        for c in reversed(row):
+            value = value * t + exact_of(c)
+        out.append(value)
+    return out
 
 
 def exact_of(text: str) -> Fraction:
@@ -187,7 +204,7 @@ def certify_family(q: int, k_lo: float, k_hi: float, prec: int = DEFAULT_PREC, r
         if log:
             log(f"piece {len(pieces) - 1}: k in [{float(1 / (s * s)):.8g}, {float(1 / (s_next * s_next)):.8g}]"
                 f", splits {found.splits}, radius factor {found_factor[0] if found_factor else '?'}")
-        previous = (kfamily.centre_at(found, s_next), [exact_of(w) for w in found.radius])
+        previous = (exact_centre_at(found, s_next), [exact_of(w) for w in found.radius])
         k_here = float(1 / (s_next * s_next))
         theta = branch.newton(q, k_here, theta_mid)
         s = s_next

@@ -26,7 +26,7 @@ from ..kernel.format import FORMAT, VERSION
 from . import branch
 from .produce import accepted, software_record
 from .exact import round_arb
-from .family import (NotCertified, dyadic_near, exact_of, prove_candidate, s_of,
+from .family import (NotCertified, dyadic_near, exact_centre_at, exact_of, prove_candidate, s_of,
                      start_theta)
 
 RANGES = {1: (5.0, 6.0), 2: (7.0, 8.0)}      # integer saddle below, integer minimum above
@@ -122,7 +122,7 @@ def certify_transition(q: int, k_lo: float | None = None, k_hi: float | None = N
         nonlocal previous, theta, s
         pieces.append(found)
         states.append(state)
-        previous = (kfamily.centre_at(found, s_next), [exact_of(w) for w in found.radius])
+        previous = (exact_centre_at(found, s_next), [exact_of(w) for w in found.radius])
         k_next = float(1 / (s_next * s_next))
         theta = branch.newton(q, k_next, theta_mid)
         s = s_next

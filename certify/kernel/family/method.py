@@ -24,19 +24,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from fractions import Fraction
 
 from flint import arb, arb_mat, ctx
 
-from .. import format
+from .. import dyadic, format
 from ..claims import ClaimResult, MatrixBox, prove_critical_point, prove_positive_definite
-from ..cost import UNLIMITED, Cost, Estimate, Plan
+from ..cost import OVERRUN, UNLIMITED, Cost, Estimate, Plan
 from ..format import FormatError
 from ..pair import NotSmooth
 from ..reduced import blocks as reduced
 from ..reduced.series import SJet, constant, length_at_least
 from . import structure
-from .model import Evaluation, Piece, matrix_model, vector_model
+from .model import Evaluation, Piece, horner, matrix_model, vector_model
 
 NAME = "family"
 KINDS = ("family",)
@@ -209,15 +208,27 @@ def test_plan(fast: bool) -> Plan:
     return Plan(None, fast, UNLIMITED)
 
 
-SECONDS_PER_PIECE = 0.26      # (1, k-1), D = 5, reference machine (bench/bench_family.py), x2 for bisections
+SECONDS_PER_PIECE = 0.26      # (1, k-1), D = 5, order 12, prec <= 256, splits 8 (bench/bench_family.py)
+SECONDS_PER_TEST = 0.002      # one sub-interval test at D = 5 (about 1 ms measured, x2)
+
+
+def piece_seconds(piece: Piece, D: int, prec: int) -> float:
+    """A piece's Taylor models (series of length order + 2: quadratic in it; linear in the
+    precision above 256 bits; cubic in D) and its sub-interval tests (four claims, each
+    tried on the whole range and bisected where it fails: about 2 + log2(splits) tests
+    when they pass; a run past that is stopped by Plan.overrun)."""
+    models = SECONDS_PER_PIECE * (D / 5) ** 3 * ((piece.order + 2) / 14) ** 2 * max(1.0, prec / 256)
+    tests = SECONDS_PER_TEST * (D / 5) ** 3 * 4 * (2 + math.log2(piece.splits))
+    return models + tests
 
 
 def cost(statement) -> Estimate:
-    """The estimate of a family or transition statement: linear in its pieces, cubic in
-    the number D of reduced parameters; dominated by series (Taylor-model) arithmetic."""
+    """The estimate of a family or transition statement: a sum over its pieces
+    (piece_seconds); the exact junction tests are cheap (arb, junction_nested)."""
     D = len(reduced.parameter_names(structure.sizes(statement.q, 2 * statement.q + 2)))
-    pieces = len(statement.pieces)
-    return Estimate(Cost(0.05 + SECONDS_PER_PIECE * pieces * (D / 5) ** 3, 5e7 + 2e5 * pieces), Cost(), Cost())
+    prec = statement.header.prec
+    seconds = 0.05 + sum(piece_seconds(p, D, prec) for p in statement.pieces)
+    return Estimate(Cost(seconds, 5e7 + 2e5 * len(statement.pieces)), Cost(), Cost())
 
 
 def prove_piece(q: int, piece: Piece, index: int, fast: bool = True) -> dict:
@@ -281,32 +292,37 @@ def test_splits(q: int, piece: Piece, models: dict, index: int, skip: tuple = ()
     return failures
 
 
-def centre_at(piece: Piece, s: Fraction) -> list:
-    """The exact centre c(s - s_mid) of a piece at a dyadic s."""
-    t = s - (format.exact(piece.s_lo) + format.exact(piece.s_hi)) / 2
-    out = []
-    for row in piece.centre:
-        value = Fraction(0)
-        for c in reversed(row):
-            value = value * t + format.exact(c)
-        out.append(value)
-    return out
+def centre_at(piece: Piece, s: arb) -> list:
+    """Balls containing the centre c(s - s_mid) of a piece at s (Horner in arb)."""
+    t = s - (dyadic.to_arb(piece.s_lo) + dyadic.to_arb(piece.s_hi)) / 2
+    return [horner([dyadic.to_arb(c) for c in row], t) for row in piece.centre]
 
 
 def nested_at_junction(before: Piece, after: Piece) -> bool:
-    """At s = before.s_lo = after.s_hi: one box contains the other (exact)."""
-    s = format.exact(before.s_lo)
+    """At s = before.s_lo = after.s_hi: one box contains the other, proved by arb
+    comparisons (each true only if it holds for every point of its balls), at a cost
+    independent of the sizes of the numbers."""
+    s = dyadic.to_arb(before.s_lo)
     ca, cb = centre_at(before, s), centre_at(after, s)
-    wa = [format.exact(w) for w in before.radius]
-    wb = [format.exact(w) for w in after.radius]
+    wa = [dyadic.to_arb(w) for w in before.radius]
+    wb = [dyadic.to_arb(w) for w in after.radius]
     a_in_b = all(abs(x - y) + u <= v for x, y, u, v in zip(ca, cb, wa, wb))
     b_in_a = all(abs(x - y) + v <= u for x, y, u, v in zip(ca, cb, wa, wb))
     return a_in_b or b_in_a
 
 
-def prove_chain(pieces: tuple) -> ClaimResult:
-    for i in range(len(pieces) - 1):
-        if not nested_at_junction(pieces[i], pieces[i + 1]):
+def overrun_result(plan: Plan, done: int, pieces: int) -> ClaimResult:
+    return ClaimResult("pieces", False, f"stopped after {done} of {pieces} pieces: the run took more "
+                                        f"than {OVERRUN} times the time limit ({plan.budget})",
+                       too_costly=True)
+
+
+def prove_chain(pieces: tuple, prec: int) -> ClaimResult:
+    """At every junction one box contains the other (arb at prec bits)."""
+    with ctx.workprec(prec):
+        nested = [nested_at_junction(pieces[i], pieces[i + 1]) for i in range(len(pieces) - 1)]
+    for i, ok in enumerate(nested):
+        if not ok:
             return ClaimResult("chain", False, f"at the junction of pieces {i} and {i + 1} neither box "
                                                "contains the other")
     return ClaimResult("chain", True, f"{len(pieces)} pieces, nested boxes at every junction: one "
@@ -321,6 +337,8 @@ def prove(statement: Statement, plan: Plan | None = None) -> list:
     failures = {name: None for name in ("smooth", "critical", "hessian", "extra_dims")}
     with ctx.workprec(statement.header.prec):
         for i, piece in enumerate(statement.pieces):
+            if plan is not None and plan.overrun():
+                return [overrun_result(plan, i, len(statement.pieces))]
             for name, reason in prove_piece(q, piece, i, fast).items():
                 if reason is not None and failures[name] is None:
                     failures[name] = reason
@@ -336,7 +354,7 @@ def prove(statement: Statement, plan: Plan | None = None) -> list:
         return [ClaimResult("smooth", False, failures["smooth"])]
     results = [ClaimResult(name, failures[name] is None, failures[name] or details[name])
                for name in ("smooth", "critical", "hessian", "extra_dims")]
-    return results + [prove_chain(statement.pieces)]
+    return results + [prove_chain(statement.pieces, statement.header.prec)]
 
 
 def loss(statement: Statement):

@@ -54,7 +54,9 @@ class Piece:
 
 
 def horner(coeffs: list, t):
-    """sum_n coeffs[n] t^n (numbers or series)."""
+    """sum_n coeffs[n] t^n (numbers or series); the zero polynomial (arb 0) if coeffs is empty."""
+    if not coeffs:
+        return arb(0)
     out = coeffs[-1]
     for c in reversed(coeffs[:-1]):
         out = out * t + c

@@ -274,6 +274,8 @@ def prove(statement: Statement, plan=None) -> list:
     with ctx.workprec(statement.header.prec):
         mu = arb(mu.numerator) / mu.denominator
         for i, (piece, state) in enumerate(zip(statement.pieces, statement.states)):
+            if plan is not None and plan.overrun():
+                return [family.overrun_result(plan, i, len(statement.pieces))]
             try:
                 with length_at_least(piece.order + 2):
                     models = family.piece_models(q, piece)
@@ -297,10 +299,11 @@ def prove(statement: Statement, plan=None) -> list:
                "hessian": f"every isotypic block but {CROSSING} positive definite, {span}",
                "extra_dims": f"the d > k block positive definite, {span}",
                "std_index": f"{CROSSING}: one negative eigenvalue for k < k*, positive definite for "
-                            f"k > k*, k* unique in [{float(klo):.17g}, {float(khi):.17g}]"}
+                            f"k > k*, k* unique in [{math.nextafter(float(klo), -math.inf):.17g}, "
+                            f"{math.nextafter(float(khi), math.inf):.17g}]"}
     results = [ClaimResult(name, failures[name] is None, failures[name] or details[name])
                for name in ("smooth", "critical", "hessian", "extra_dims", "std_index")]
-    return results + [family.prove_chain(statement.pieces)]
+    return results + [family.prove_chain(statement.pieces, statement.header.prec)]
 
 
 def _std_state(q, piece, models, state, statement, mu, fast: bool = True) -> str | None:

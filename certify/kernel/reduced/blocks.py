@@ -55,9 +55,14 @@ def value(x):
 
 def ball(x) -> arb:
     """An arb containing the value of a number: an arb or int itself, the value of a Jet
-    (or of a series-valued jet), the constant term of an arb_series."""
+    (or of a series-valued jet), the constant term of an arb_series (0 if it has none: an
+    exactly zero series)."""
     while not isinstance(x, (arb, int)):
-        x = x.v if hasattr(x, "v") else x.coeffs()[0]
+        if hasattr(x, "v"):
+            x = x.v
+        else:
+            coeffs = x.coeffs()
+            x = coeffs[0] if coeffs else 0
     return arb(x)
 
 
