@@ -8,7 +8,7 @@ from ..files import FileProblem, check_output_file, read_bounded, write_atomic
 from ..kernel import methods
 from ..kernel.format import MAX_BYTES, FormatError, Unreadable, decode
 from ..producer.symmetry import isotropy_label
-from ..views.display import decimal, decimal_text
+from ..views.display import decimal, decimal_text, inward_range
 
 
 def file_name(obj: dict) -> str:
@@ -95,11 +95,11 @@ def what_it_proves(statement) -> str:
 
 
 def family_clause(statement) -> str:
-    """What a family or transition certificate proves, its k-ranges rounded outward."""
+    """What a family or transition certificate proves: its k-range rounded inward (every
+    printed k is covered), the k* interval rounded outward (it contains k*)."""
     q = statement.q
     family = f"S{q} x S(k-{q}) family"
-    lo, hi = statement.k_range
-    span = f"[{decimal_text(lo, 6, 'up')}, {decimal_text(hi, 6, 'down')}]"
+    span = "[{}, {}]".format(*inward_range(*statement.k_range))
     if statement.header.kind == "family":
         return f"spurious local minima for every k in {span} ({family}, one branch, every d >= k)"
     k_lo, k_hi = statement.k_star

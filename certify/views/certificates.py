@@ -24,7 +24,7 @@ from ..kernel import methods
 from ..kernel.cost import DEFAULT_BUDGET, Budget
 from ..kernel.format import EXTRA_CLAIM, MAX_BYTES, FormatError, Unreadable, decode, exact
 from ..kernel.verify import verify_bytes
-from .display import decimal_text
+from .display import decimal_text, inward_range
 
 DASH = "-"
 K_RANGE_DIGITS = 6        # significant digits of a family's k-range (rounded inward)
@@ -77,8 +77,7 @@ class Certificate:
         if k_range is None:
             k = self.field("k")
             return DASH if k is None else str(k)
-        lo, hi = k_range
-        return f"{trimmed(decimal_text(lo, K_RANGE_DIGITS, 'up'))}..{trimmed(decimal_text(hi, K_RANGE_DIGITS, 'down'))}"
+        return "..".join(inward_range(*k_range, K_RANGE_DIGITS))
 
     def is_family(self) -> bool:
         """A family or transition: one statement for every real k of a range."""
@@ -118,14 +117,6 @@ class Certificate:
             return x if isinstance(x, int) else 10 ** 18
         return (num(self.field("k")), num(self.field("n")), num(self.field("d")),
                 str(self.kind), natural_key(self.path))
-
-
-def trimmed(text: str) -> str:
-    """'6.00000' -> '6', '1.00000e12' -> '1e12' (trailing zeros of the mantissa only)."""
-    mantissa, e, exponent = text.partition("e")
-    if "." in mantissa:
-        mantissa = mantissa.rstrip("0").rstrip(".")
-    return mantissa + e + exponent
 
 
 def centre_symmetry(statement) -> str:

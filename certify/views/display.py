@@ -74,3 +74,17 @@ def decimal(text: str, digits: int = 10, direction: str = "nearest") -> str:
     if q is None:
         raise ValueError(f"not a canonical dyadic string: {str(text)[:40]!r}")
     return decimal_text(q, digits, direction)
+
+
+def trimmed(text: str) -> str:
+    """'6.00000' -> '6', '1.00000e12' -> '1e12' (trailing zeros of the mantissa only)."""
+    mantissa, e, exponent = text.partition("e")
+    if "." in mantissa:
+        mantissa = mantissa.rstrip("0").rstrip(".")
+    return mantissa + e + exponent
+
+
+def inward_range(lo: Fraction, hi: Fraction, digits: int = 6) -> tuple[str, str]:
+    """Texts of [lo, hi] rounded INWARD (lo up, hi down): every printed number is in the
+    range, as a statement 'for every k in ...' needs; trailing zeros dropped."""
+    return trimmed(decimal_text(lo, digits, "up")), trimmed(decimal_text(hi, digits, "down"))
