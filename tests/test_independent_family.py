@@ -1,0 +1,211 @@
+"""The independent checker on family certificates (certify/independent/family.py,
+docs/independent-checker.md section 9): formulas against the integer-size formulas of
+symmetric.py, acceptance of small family certificates, refusal of false variants, and
+agreement with the kernel on mutations."""
+from __future__ import annotations
+
+import copy
+import json
+import random
+from fractions import Fraction
+
+import pytest
+from mpmath import iv
+
+from certify.independent import family, intervals, symmetric, verify_bytes
+from certify.independent.jets import Jet
+from certify.kernel.verify import verify_bytes as kernel_verify
+from helpers import ROOT, encode, run_certify
+from oracle.numbers import dyadic, frac
+
+DATA = ROOT / "tests" / "data" / "families"
+Q1 = DATA / "family_q1_k6-6.6.json"
+Q2 = DATA / "family_q2_k8-8.5.json"
+SLOW = pytest.mark.slow
+
+
+def load(path):
+    return json.loads(path.read_text())
+
+
+@pytest.fixture(scope="module")
+def q1():
+    return load(Q1)
+
+
+@pytest.fixture(scope="module")
+def one(q1):
+    """The first piece of the (1, k - 1) certificate alone: a true statement on its own."""
+    out = copy.deepcopy(q1)
+    out["pieces"] = out["pieces"][:1]
+    return out
+
+
+def both(obj):
+    data = encode(obj)
+    return verify_bytes(data), kernel_verify(data)
+
+
+def refused(verdict) -> set:
+    if verdict.error:
+        return {"error"}
+    return {r.claim for r in verdict.results if not r.proved}
+
+
+# ---------------------------------------------------------------------------
+# formulas: at integer sizes, the same numbers as symmetric.py
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("sizes, shape", [
+    ((1, 6), [(1, 0), (0, 1)]), ((2, 7), [(2, 0), (0, 1)]),
+    ((1, 1, 1, 4), [(1, 0), (1, 0), (1, 0), (-2, 1)]), ((2, 1, 5), [(2, 0), (1, 0), (-1, 1)])], ids=str)
+def test_gradient_and_hessian_match_the_symmetric_formulas(sizes, shape):
+    rng = random.Random(7)
+    S = symmetric.Structure(list(sizes))
+    R = family.Shape(shape)
+    assert R.size == S.size
+    p = sizes[-1] - shape[-1][0]
+    with intervals.precision(128):
+        theta = [intervals.interval(Fraction(rng.randint(-900, 900), 1000)) for _ in range(S.size)]
+        ref = symmetric.evaluate(S, theta, sum(sizes), want_hessian=True)
+        grad, hess = family.gradient_and_hessian(R, [Jet([x]) for x in theta], family.Numbers(Jet([iv.mpf(p)])))
+    for i in range(S.size):
+        assert abs(float(grad[i].c[0].mid) - float(ref.gradient[i].mid)) < 1e-25
+        for j in range(i, S.size):
+            mine = hess.get((i, j), 0)
+            mine = float(mine.c[0].mid) if isinstance(mine, Jet) else 0.0
+            assert abs(mine - float(ref.hessian[i][j].mid)) < 1e-25
+
+
+# ---------------------------------------------------------------------------
+# acceptance
+# ---------------------------------------------------------------------------
+def test_small_family_is_accepted_with_the_kernels_claim_names(q1):
+    mine, reference = both(q1)
+    assert mine.accepted and reference.accepted, mine.first_failure()
+    assert [r.claim for r in mine.results] == [r.claim for r in reference.results]
+
+
+@SLOW
+def test_q2_family_is_accepted():
+    mine, reference = both(load(Q2))
+    assert mine.accepted and reference.accepted, mine.first_failure()
+
+
+@SLOW
+def test_verify_both_agrees_on_a_family(tmp_path):
+    result = run_certify("verify", "--both", str(Q1))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# ---------------------------------------------------------------------------
+# false variants
+# ---------------------------------------------------------------------------
+def test_range_extended_beyond_the_pieces_is_refused(one):
+    """Both ends of the piece moved out by 0.015 in s (s_mid unchanged, the same centre
+    polynomials): the range then reaches below k* ~ 5.59, where the branch is a saddle."""
+    out = copy.deepcopy(one)
+    lo, hi = frac(out["pieces"][0]["s"][0]), frac(out["pieces"][0]["s"][1])
+    delta = Fraction(15, 1000).limit_denominator(2 ** 20)
+    delta = Fraction(round(delta * 2 ** 30), 2 ** 30)
+    out["pieces"][0]["s"] = [dyadic(lo - delta), dyadic(hi + delta)]
+    assert 1 / (hi + delta) ** 2 < Fraction(5585, 1000)
+    mine, reference = both(out)
+    assert not mine.accepted and not reference.accepted
+    assert refused(mine) & {"critical", "hessian", "smooth"}
+
+
+def test_shifted_centre_is_refused(one):
+    out = copy.deepcopy(one)
+    piece = out["pieces"][0]
+    piece["centre"][0][0] = dyadic(frac(piece["centre"][0][0]) + 3 * frac(piece["radius"][0]))
+    mine, reference = both(out)
+    assert "critical" in refused(mine) and not reference.accepted
+
+
+def test_broken_chain_is_refused(q1):
+    """The second piece's box shifted by half its radius: it still contains the zero, but
+    at the junction neither box contains the other."""
+    out = copy.deepcopy(q1)
+    out["pieces"] = out["pieces"][:2]
+    piece = out["pieces"][1]
+    piece["centre"][1][0] = dyadic(frac(piece["centre"][1][0]) + frac(piece["radius"][1]) / 2)
+    mine, reference = both(out)
+    assert refused(mine) == {"chain"} and not reference.accepted
+
+
+def test_huge_radius_is_refused(one):
+    out = copy.deepcopy(one)
+    out["pieces"][0]["radius"] = [dyadic(frac(w) * 2 ** 20) for w in out["pieces"][0]["radius"]]
+    mine, reference = both(out)
+    assert not mine.accepted and not reference.accepted
+
+
+@pytest.mark.parametrize("path, value", [
+    (("blocks",), [2, "k-2"]), (("blocks",), [1, "k-2"]), (("blocks",), [1, 5]), (("blocks",), [3, "k-3"]),
+    (("tail",), {}), (("d_max",), 7), (("teacher",), "other"), (("kind",), "local_minimum"), (("prec",), 32),
+    (("pieces",), []), (("pieces", 0, "s"), ["1*2^-1", "1*2^-2"]), (("pieces", 0, "order"), -1),
+    (("pieces", 0, "splits"), 0), (("pieces", 0, "radius", 0), "0"), (("pieces", 0, "radius", 0), "-1*2^-30"),
+    (("pieces", 0, "centre", 0), ["0"]), (("pieces", 0, "std"), "positive"), (("pieces", 0, "s", 1), "1"),
+    (("pieces", 0, "s", 1), "1*2^-1"),          # s_hi^2 (q + 3) >= 1: not a (1, k - 1) family
+], ids=str)
+def test_malformed_fields_are_errors(one, path, value):
+    out = copy.deepcopy(one)
+    target = out
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    mine, reference = both(out)
+    assert mine.error and not reference.accepted, mine.first_failure()
+
+
+def test_gap_between_pieces_is_an_error(q1):
+    out = copy.deepcopy(q1)
+    out["pieces"][1]["s"][1] = dyadic(frac(out["pieces"][1]["s"][1]) - Fraction(1, 2 ** 40))
+    mine, reference = both(out)
+    assert mine.error and not reference.accepted
+
+
+# ---------------------------------------------------------------------------
+# mutations: both checkers give the same answer
+# ---------------------------------------------------------------------------
+def family_mutation(rng, obj):
+    out = copy.deepcopy(obj)
+    piece = out["pieces"][0]
+    op = rng.choice(["shift", "radius", "coefficient", "s", "prec"])
+    if op == "shift":
+        i = rng.randrange(len(piece["centre"]))
+        delta = Fraction(rng.choice([-1, 1]) * 10.0 ** rng.uniform(-16, -3))
+        piece["centre"][i][0] = dyadic(frac(piece["centre"][i][0]) + delta)
+    elif op == "radius":
+        i = rng.randrange(len(piece["radius"]))
+        piece["radius"][i] = dyadic(frac(piece["radius"][i]) * Fraction(rng.choice([2 ** -30, 2 ** -4, 2, 2 ** 8])))
+    elif op == "coefficient":
+        i, n = rng.randrange(len(piece["centre"])), rng.randrange(1, 4)
+        piece["centre"][i][n] = dyadic(frac(piece["centre"][i][n]) * Fraction(rng.choice([-1, 2, 1 + 2 ** -20])))
+    elif op == "s":
+        j = rng.randrange(2)
+        piece["s"][j] = dyadic(frac(piece["s"][j]) * (1 + Fraction(rng.choice([-1, 1]), 2 ** rng.choice([6, 10, 30]))))
+    else:
+        out["prec"] = rng.choice([64, 128, 256])
+    return op, out
+
+
+def _agreement(one, runs, seed):
+    rng = random.Random(seed)
+    answers = []
+    for number in range(runs):
+        op, obj = family_mutation(rng, one)
+        mine, reference = both(obj)
+        assert mine.accepted == reference.accepted, (number, op, mine.first_failure(), reference.first_failure())
+        answers.append(mine.accepted)
+    return answers
+
+
+def test_family_mutations_both_checkers_agree(one):
+    _agreement(one, 4, 20261202)
+
+
+@SLOW
+def test_family_mutations_both_checkers_agree_many(one):
+    answers = _agreement(one, 30, 20261203)
+    assert 0 < sum(answers) < len(answers)
