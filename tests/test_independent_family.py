@@ -93,7 +93,7 @@ def test_q2_family_is_accepted():
 
 @SLOW
 def test_verify_both_agrees_on_a_family(tmp_path):
-    result = run_certify("verify", "--both", str(Q1))
+    result = run_certify("verify", "--both", "--max-seconds", "300", str(Q1))
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -209,3 +209,52 @@ def test_family_mutations_both_checkers_agree(one):
 def test_family_mutations_both_checkers_agree_many(one):
     answers = _agreement(one, 30, 20261203)
     assert 0 < sum(answers) < len(answers)
+
+
+@pytest.mark.parametrize("sizes", [(1, 6), (2, 7)], ids=str)
+def test_block_spectra_lie_in_the_full_reduced_spectrum(sizes):
+    """At integer k and a generic G-fixed point, every eigenvalue of every isotypic block
+    (normalised by the Gram matrix Z^T diag(|orbit|) Z) and of the trivial block is an
+    eigenvalue of the full Hessian (symmetric.py's refinement, D^-1/2 S D^-1/2), and every
+    eigenvalue of the full Hessian is one of theirs."""
+    import numpy as np
+    rng = random.Random(11)
+    q, p = sizes
+    S = symmetric.Structure(list(sizes))
+    R, parent = symmetric.refine(S)
+    with intervals.precision(128):
+        theta = [intervals.interval(Fraction(rng.randint(-900, 900), 1000)) for _ in range(S.size)]
+        full = symmetric.evaluate(R, symmetric.refined_parameters(S, R, parent, theta), q + p, True)
+        num = family.Numbers(Jet([iv.mpf(p)]))
+        jets = [Jet([x]) for x in theta]
+        mats = []
+        _, H = family.gradient_and_hessian(family.coarse_shape(q), jets, num, want_gradient=False)
+        D = family.coarse_shape(q).size
+        mats.append((family._hessian_matrix(H, D), np.diag([float(w) for w in S.orbit_sizes()])))
+        for block in family.blocks(q):
+            B = family.block_matrix(block, jets, num)
+            sizes_R = [float(family.orbit_size(block.shape, name)(num).c[0].mid) if isinstance(
+                family.orbit_size(block.shape, name)(num), Jet) else float(family.orbit_size(block.shape, name)(num))
+                for name in block.shape.names]
+            Z = np.zeros((block.shape.size, len(block.vectors)))
+            for c, z in enumerate(block.vectors):
+                for i, f in z.items():
+                    v = f(num)
+                    Z[i, c] = float(v.c[0].mid) if isinstance(v, Jet) else float(v)
+            mats.append((B, Z.T @ np.diag(sizes_R) @ Z))
+
+    def as_float(M):
+        return np.array([[float(x.c[0].mid) if isinstance(x, Jet) else float(x) for x in row] for row in M])
+
+    def generalised(M, G):
+        Linv = np.linalg.inv(np.linalg.cholesky(G))
+        return np.linalg.eigvalsh(Linv @ as_float(M) @ Linv.T)
+    mine = np.concatenate([generalised(M, G) for M, G in mats])
+    Hf = np.array([[float(x.mid) for x in row] for row in full.hessian])
+    d = np.array([float(w) for w in R.orbit_sizes()]) ** -0.5
+    reference = np.linalg.eigvalsh(Hf * d[:, None] * d[None, :])
+    scale = max(1.0, float(np.max(np.abs(reference))))
+    for x in mine:
+        assert np.min(np.abs(reference - x)) < 1e-9 * scale, x
+    for x in reference:
+        assert np.min(np.abs(mine - x)) < 1e-9 * scale, x
