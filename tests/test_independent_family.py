@@ -258,3 +258,101 @@ def test_block_spectra_lie_in_the_full_reduced_spectrum(sizes):
         assert np.min(np.abs(reference - x)) < 1e-9 * scale, x
     for x in reference:
         assert np.min(np.abs(mine - x)) < 1e-9 * scale, x
+
+
+# ---------------------------------------------------------------------------
+# transitions (about 1-3 minutes each through the independent checker: slow)
+# ---------------------------------------------------------------------------
+TRANSITIONS = sorted((ROOT / "certificates" / "families").glob("transition_*.json"))
+
+
+@SLOW
+@pytest.mark.parametrize("path", TRANSITIONS, ids=lambda p: p.name)
+def test_committed_transition_is_accepted_with_the_kernels_claim_names(path):
+    mine, reference = both(load(path))
+    assert mine.accepted and reference.accepted, mine.first_failure()
+    assert [r.claim for r in mine.results] == [r.claim for r in reference.results]
+
+
+@pytest.fixture(scope="module")
+def t1():
+    return load(ROOT / "certificates" / "families" / "transition_S1xSk-1.json")
+
+
+def _star(obj):
+    return [frac(x) for x in obj["crossing"]["s"]]
+
+
+@SLOW
+def test_transition_interval_shifted_off_the_truth_is_refused(t1):
+    out = copy.deepcopy(t1)
+    lo, hi = _star(out)
+    width = hi - lo
+    out["crossing"]["s"] = [dyadic(lo + 3 * width), dyadic(hi + 3 * width)]
+    mine, reference = both(out)
+    assert refused(mine) == {"std_index"} and not reference.accepted
+
+
+@SLOW
+def test_transition_interval_narrowed_off_the_truth_is_refused(t1):
+    """[s_lo*, s_lo* + width/4]: the crossing lies in the true interval, so at most one of
+    the two quarters at its ends holds it; both narrowings are refused unless true."""
+    lo, hi = _star(t1)
+    width = hi - lo
+    answers = []
+    for new in ([lo, lo + width / 4], [hi - width / 4, hi]):
+        out = copy.deepcopy(t1)
+        out["crossing"]["s"] = [dyadic(x) for x in new]
+        mine, reference = both(out)
+        assert mine.accepted == reference.accepted
+        answers.append(mine.accepted)
+    assert not all(answers)
+
+
+@SLOW
+def test_saddle_side_claimed_positive_is_refused(t1):
+    """The last negative piece declared the crossing (with a crossing interval inside it)
+    and the true crossing piece declared positive: the std block is not positive definite
+    for k < k*, and there is no sign change in the last negative piece."""
+    out = copy.deepcopy(t1)
+    states = [p["std"] for p in out["pieces"]]
+    c = states.index("crossing")
+    out["pieces"][c - 1]["std"], out["pieces"][c]["std"] = "crossing", "positive"
+    lo, hi = frac(out["pieces"][c - 1]["s"][0]), frac(out["pieces"][c - 1]["s"][1])
+    out["crossing"]["s"] = [dyadic(lo + (hi - lo) * Fraction(1, 4)), dyadic(lo + (hi - lo) * Fraction(3, 4))]
+    mine, reference = both(out)
+    assert refused(mine) == {"std_index"} and not reference.accepted
+
+
+@SLOW
+def test_transition_pieces_claimed_as_a_family_of_minima_are_refused(t1):
+    """The same pieces as a family certificate: every block positive definite is false
+    below k* (the std block has a negative eigenvalue): hessian refused."""
+    out = copy.deepcopy(t1)
+    for piece in out["pieces"]:
+        del piece["std"]
+    del out["crossing"]
+    out.update(kind="family", method="family", tail=None)
+    out["pieces"] = out["pieces"][:2]
+    mine, reference = both(out)
+    assert refused(mine) == {"hessian"} and not reference.accepted
+
+
+@pytest.mark.parametrize("edit", ["reversed", "outside", "two_crossings", "order", "margin", "no_std"])
+def test_malformed_transition_is_an_error(t1, edit):
+    out = copy.deepcopy(t1)
+    c = [p["std"] for p in out["pieces"]].index("crossing")
+    if edit == "reversed":
+        out["crossing"]["s"] = list(reversed(out["crossing"]["s"]))
+    elif edit == "outside":
+        out["crossing"]["s"][1] = out["pieces"][c]["s"][1]
+    elif edit == "two_crossings":
+        out["pieces"][c + 1]["std"] = "crossing"
+    elif edit == "order":
+        out["pieces"][0]["std"] = "positive"
+    elif edit == "margin":
+        out["crossing"]["margin"] = "0"
+    else:
+        del out["pieces"][0]["std"]
+    mine, reference = both(out)
+    assert mine.error and not reference.accepted, mine.first_failure()

@@ -652,7 +652,32 @@ def _diagonal_scale(M) -> list:
 
 def positive_definite(M, G: int) -> tuple:
     enc = _enclosure(M, G, _diagonal_scale(M))
-    return spectral.min_eigenvalue_exceeds(enc, Fraction(0))
+    ok, detail = spectral.min_eigenvalue_exceeds(enc, Fraction(0))
+    if ok or enc.size > 12:
+        return ok, detail
+    return exact_positive_definite(enc)
+
+
+def exact_positive_definite(enc: spectral.Enclosure) -> tuple:
+    """Every symmetric X in enc is positive definite if the integer matrix
+    Y = mid - e I (e = max row radius, scale 2^-G) has all leading principal minors > 0
+    (Sylvester's criterion, minors exact by Bareiss' fraction-free elimination): then
+    lambda_min(mid 2^-G) > e 2^-G >= ||X - mid 2^-G||_2.  For nearly singular blocks,
+    where a float Cholesky proposal cannot resolve the smallest eigenvalue."""
+    if not enc.symmetric():
+        return False, "midpoint not symmetric"
+    e = max(enc.rowrad)
+    n = enc.size
+    A = [[enc.mid[i][j] - (e if i == j else 0) for j in range(n)] for i in range(n)]
+    previous = 1
+    for k in range(n):
+        if A[k][k] <= 0:                        # A[k][k] is the (k+1)-th leading principal minor
+            return False, f"leading principal minor {k + 1} of mid - eps I is not positive"
+        for i in range(k + 1, n):
+            for j in range(k + 1, n):
+                A[i][j] = (A[i][j] * A[k][k] - A[i][k] * A[k][j]) // previous
+        previous = A[k][k]
+    return True, "positive definite (exact leading minors of mid - eps I)"
 
 
 class Interval:
@@ -660,6 +685,9 @@ class Interval:
 
     def __init__(self, piece: Piece, q: int, a: Fraction, b: Fraction, prec: int):
         self.piece, self.q, self.prec = piece, q, prec
+        # a centre of high order comes with tiny radii: the gradient needs a Taylor form of
+        # the same order (any order is sound; this only chooses how tight the enclosure is)
+        self.grad_order = GRAD_ORDER if piece.order <= 12 else piece.order
         self.t0, self.h = (a + b) / 2, (b - a) / 2
         self.T = intervals.interval(a, b)
         self._box = None
@@ -669,7 +697,7 @@ class Interval:
 
     def gradient(self) -> list:
         """w o grad phi(c(t), k(t)) for every t in the sub-interval, entrywise."""
-        N = GRAD_ORDER
+        N = self.grad_order
         (th0, n0), (th1, n1) = self.evaluations(N, box=False)
         g0, _ = gradient_and_hessian(coarse_shape(self.q), th0, n0, want_hessian=False)
         g1, _ = gradient_and_hessian(coarse_shape(self.q), th1, n1, want_hessian=False)
@@ -760,7 +788,8 @@ def test_extra(I: Interval) -> tuple:
 FAMILY_TESTS = {"critical": test_critical, "hessian": test_hessian, "extra_dims": test_extra}
 
 
-def cover(piece: Piece, q: int, prec: int, tests: dict, max_depth: int = MAX_DEPTH) -> dict:
+def cover(piece: Piece, q: int, prec: int, tests: dict, max_depth: int = MAX_DEPTH,
+          t_range: tuple | None = None) -> dict:
     """claim -> None (proved on a cover of the piece's t-range by sub-intervals obtained by
     repeated bisection) or the reason of the first failure.  NotSmooth on a sub-interval is
     treated as a failure of every pending claim there (then bisected like any failure);
@@ -793,7 +822,8 @@ def cover(piece: Piece, q: int, prec: int, tests: dict, max_depth: int = MAX_DEP
             visit(a, mid, depth + 1, again)
             visit(mid, b, depth + 1, again)
 
-    visit(-h, h, 0, list(tests))
+    lo, hi = t_range or (-h, h)
+    visit(lo, hi, 0, list(tests))
     return failures
 
 
