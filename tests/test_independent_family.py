@@ -356,3 +356,17 @@ def test_malformed_transition_is_an_error(t1, edit):
         del out["pieces"][0]["std"]
     mine, reference = both(out)
     assert mine.error and not reference.accepted, mine.first_failure()
+
+
+def test_std_tests_tell_the_two_sides_of_the_crossing_apart(t1):
+    """On the crossing piece, a sub-interval at the large-s end (k < k*) has one negative
+    eigenvalue and is not positive definite; one at the small-s end is the reverse."""
+    from certify.independent import transition
+    st = transition.read(t1)
+    piece = [p for p in st.pieces if p.std == "crossing"][0]
+    h = piece.half
+    with intervals.precision(st.prec):
+        saddle = family.Interval(piece, st.q, h - h / 64, h, st.prec)
+        minimum = family.Interval(piece, st.q, -h, -h + h / 64, st.prec)
+        assert transition.test_negative(saddle)[0] and not transition.test_positive(saddle)[0]
+        assert transition.test_positive(minimum)[0] and not transition.test_negative(minimum)[0]
