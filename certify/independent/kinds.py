@@ -6,12 +6,14 @@ module and one new line in KINDS.
 """
 from __future__ import annotations
 
-from . import dense, symmetric
+from . import dense, family, symmetric, transition
 
 KINDS = {
     ("dense", "local_minimum"): dense,
     ("dense", "saddle"): dense,
     ("symmetric", "local_minimum"): symmetric,
+    ("family", "family"): family,
+    ("transition", "transition"): transition,
 }
 
 

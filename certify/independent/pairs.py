@@ -57,7 +57,7 @@ def pair(ctx, A, B, q, D=None, second: bool = True) -> Pair:
         D = A * B - q * q
     pi, inv2pi, inv4pi, inv8pi = _constants(ctx)
     R = ctx.sqrt(D)
-    rest = pi - ctx.atan2(R, q)                  # pi - t
+    rest = -ctx.atan2(R, q) + pi                 # pi - t (the series operand first: jets.py)
     inv_A, inv_B = 1 / A, 1 / B
     if not second:
         return Pair(f=(R + rest * q) * inv2pi, fA=R * inv_A * inv4pi, fB=R * inv_B * inv4pi,
