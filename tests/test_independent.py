@@ -713,7 +713,8 @@ def test_a_new_kind_is_one_module_and_one_line(k6, monkeypatch):
         reader.header(obj, set(obj) - {"info"})
         return obj["k"]
 
-    module = types.SimpleNamespace(read=read, prove=lambda k: [ClaimResult("family", k == 6, "toy")])
+    module = types.SimpleNamespace(read=read, seconds=lambda k: 0.0,
+                                   prove=lambda k: [ClaimResult("family", k == 6, "toy")])
     obj = edited(k6, ("kind",), "toy_family")
     assert refused(obj) == {"error"}                               # unknown kinds are refused
     monkeypatch.setitem(kinds.KINDS, ("dense", "toy_family"), module)
@@ -824,3 +825,18 @@ def test_saddle_mutations_both_checkers_agree(saddle):
             assert not mine.accepted, (number, op)          # a different index, or no longer critical
         answers.append(mine.accepted)
     assert 0 < sum(answers) < len(answers)
+
+
+def test_independent_estimate_over_the_limit_is_too_costly_never_accepted(k6, tmp_path):
+    """max_seconds: a file whose rough estimate exceeds it is neither proved nor refused;
+    `verify --independent/--both` report it as too costly (exit 2) and name the limit."""
+    data = K6.read_bytes()
+    assert verify_bytes(data).accepted and verify_bytes(data, max_seconds=100).accepted
+    verdict = verify_bytes(data, max_seconds=1e-6)
+    assert not verdict.accepted and verdict.too_costly and not verdict.results
+    for flag in ("--independent", "--both"):      # 0.03 s: the kernel's estimate fits, this one does not
+        result = subprocess.run([sys.executable, "-m", "certify", "verify", flag, "--max-seconds", "0.03", str(K6)],
+                                capture_output=True, text=True, cwd=ROOT)
+        out = result.stdout + result.stderr
+        assert result.returncode == 2 and "TOO COSTLY" in out and "independent" in out, result
+

@@ -102,8 +102,8 @@ def add_budget(parser):
     """--max-seconds, --max-memory: the kernel's per-file verification budget (kernel.cost)."""
     parser.add_argument("--max-seconds", type=positive_float("--max-seconds"),
                         default=DEFAULT_BUDGET.seconds, metavar="S",
-                        help=f"kernel: refuse to check a file whose estimated cost exceeds S seconds "
-                             f"(default {DEFAULT_BUDGET.seconds:g}; estimates are for one core)")
+                        help=f"refuse to check a file whose estimated cost exceeds S seconds, per "
+                             f"checker (default {DEFAULT_BUDGET.seconds:g}; estimates are for one core)")
     parser.add_argument("--max-memory", type=positive_float("--max-memory"),
                         default=DEFAULT_BUDGET.bytes / GIB, metavar="GIB",
                         help=f"kernel: the same for the estimated memory, in GiB "

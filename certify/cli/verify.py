@@ -51,7 +51,8 @@ def build_parser() -> common.Parser:
 
 
 def independent_status(verdict) -> str:
-    return "proved" if verdict.accepted else "unreadable" if verdict.error else "refused"
+    return ("proved" if verdict.accepted else "unreadable" if verdict.error
+            else "too costly" if verdict.too_costly else "refused")
 
 
 def claims_record(verdict) -> list:
@@ -67,7 +68,7 @@ def check(data: bytes, args, budget: Budget):
         record.update(sha256=kernel.sha256, fast_tests=kernel.fast_tests, claims=claims_record(kernel))
     if args.independent or args.both:
         from ..independent import verify_bytes as independent_verify_bytes
-        independent = independent_verify_bytes(data)
+        independent = independent_verify_bytes(data, budget.seconds)
         record.update(sha256=independent.sha256, independent_claims=claims_record(independent))
     if kernel is not None:
         status = kernel_status(kernel)
@@ -76,6 +77,8 @@ def check(data: bytes, args, budget: Budget):
     else:     # the clause only describes the file: read (not proved) by the kernel's reader
         status, reason = independent_status(independent), independent.first_failure()
         clause = what_it_proves(methods.read(decode(data))[1]) if status == "proved" else ""
+    if independent is not None and kernel is not None and independent.too_costly and status != "too costly":
+        status, reason = "too costly", "independent checker: " + independent.too_costly
     if kernel is not None and independent is not None and status != "too costly":
         from ..independent import disagreements
         differences = disagreements(kernel, independent)

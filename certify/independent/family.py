@@ -490,6 +490,15 @@ class FamilyStatement:
         return 1 / self.pieces[0].s_hi ** 2, 1 / self.pieces[-1].s_lo ** 2
 
 
+SECONDS_PER_PIECE = 6.0      # measured 2-4 s per piece at k < 30, up to 18 s near k = 5000
+
+
+def seconds(st) -> float:
+    """A rough estimate of prove(st) on one core: per piece, quadratic in the series
+    length, linear in the precision above 256 bits (bench/bench_independent.py)."""
+    return sum(SECONDS_PER_PIECE * ((p.order + 2) / 14) ** 2 * max(1.0, st.prec / 256) for p in st.pieces)
+
+
 def read_blocks(obj) -> int:
     value = obj["blocks"]
     if (type(value) is not list or len(value) != 2 or type(value[0]) is not int

@@ -1,6 +1,7 @@
 """Which module reads and proves which certificate: one line per (method, kind).
 
-A module here provides read(obj) -> statement (raising reader.FieldError) and
+A module here provides read(obj) -> statement (raising reader.FieldError),
+seconds(statement) -> a rough estimate of the proof's seconds on one core, and
 prove(statement) -> list of ClaimResult.  A new certificate kind is one new
 module and one new line in KINDS.
 """

@@ -22,14 +22,18 @@ class Verdict:
     results: list = field(default_factory=list)   # ClaimResult, in order
     error: str | None = None                      # why the file is not a statement
     unreadable: bool = False                      # the bytes are not a certificate at all
+    too_costly: str | None = None                 # not checked: the estimate exceeds the limit
 
     @property
     def accepted(self) -> bool:
-        return self.error is None and bool(self.results) and all(r.proved for r in self.results)
+        return (self.error is None and self.too_costly is None and bool(self.results)
+                and all(r.proved for r in self.results))
 
     def first_failure(self) -> str:
         if self.error:
             return self.error
+        if self.too_costly:
+            return f"too costly to check: {self.too_costly}"
         failed = [r for r in self.results if not r.proved]
         return f"claim '{failed[0].claim}' refused: {failed[0].detail}" if failed else ""
 

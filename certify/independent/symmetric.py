@@ -384,6 +384,11 @@ def _matrix_enclosure(J: list, G: int) -> spectral.Enclosure:
 # ---------------------------------------------------------------------------
 # reading and proving
 # ---------------------------------------------------------------------------
+def seconds(st: SymmetricStatement) -> float:
+    """A rough estimate of prove(st): about 0.05 s whatever k (17 reduced parameters)."""
+    return 0.2
+
+
 def read(obj) -> SymmetricStatement:
     reader.header(obj, TOP_KEYS)
     if obj["kind"] != "local_minimum" or obj["method"] != METHOD:

@@ -2,8 +2,8 @@
 
 Steps: decode (size limit, UTF-8, strict JSON, canonical bytes; reader.py);
 the generic header (format, version, free-text fields); the kind's own reader
-(kinds.py); every claim proved or refused by the kind's prover.  Never raises
-on bad input.
+(kinds.py); its rough cost estimate against max_seconds; every claim proved or
+refused by the kind's prover.  Never raises on bad input.
 """
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ from .outcome import ClaimResult, Verdict
 REFUSE_ON = (ArithmeticError, ValueError, MemoryError, RecursionError, np.linalg.LinAlgError)
 
 
-def verify_bytes(data: bytes) -> Verdict:
+def verify_bytes(data: bytes, max_seconds: float | None = None) -> Verdict:
+    """max_seconds: if the kind's rough estimate seconds(statement) exceeds it, nothing is
+    proved and the verdict is "too costly" (never accepted, never refused)."""
     verdict = Verdict(hashlib.sha256(bytes(data)).hexdigest())
     try:
         obj = reader.decode(data)
@@ -36,6 +38,10 @@ def verify_bytes(data: bytes) -> Verdict:
         statement = module.read(obj)
     except reader.FieldError as err:
         verdict.error = f"field {err}"
+        return verdict
+    estimate = module.seconds(statement)
+    if max_seconds is not None and estimate > max_seconds:
+        verdict.too_costly = f"the independent proof would take about {estimate:.3g} s (limit: {max_seconds:g} s)"
         return verdict
     try:
         verdict.results = module.prove(statement)
