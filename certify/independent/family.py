@@ -25,11 +25,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-import numpy as np
 from mpmath import iv
 
 from . import intervals, reader, spectral
-from .jets import JET, Jet, constant
+from .jets import JET, Jet
 from .outcome import ClaimResult, NotSmooth
 from .pairs import pair
 
