@@ -479,7 +479,7 @@ def test_verify_both_reports_a_disagreement_and_exits_1(monkeypatch, capsys, tmp
     from certify.cli import main
 
     class Accepting:
-        accepted, error, unreadable = True, None, False
+        accepted, error, unreadable, too_costly = True, None, False, None
         sha256 = "0" * 64
         results = []
 
@@ -492,7 +492,7 @@ def test_verify_both_reports_a_disagreement_and_exits_1(monkeypatch, capsys, tmp
     path.write_bytes(encode(data_obj))
     fake = Accepting()
     fake.results = [type("R", (), {"claim": "loss", "proved": True, "detail": ""})()]
-    monkeypatch.setattr(independent, "verify_bytes", lambda data: fake)
+    monkeypatch.setattr(independent, "verify_bytes", lambda data, max_seconds=None: fake)
     code = main(["verify", "--both", str(path)])
     err = capsys.readouterr().err
     assert code == 1 and "DISAGREE" in err and "claim 'loss'" in err, err
