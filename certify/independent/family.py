@@ -78,6 +78,14 @@ class Shape:
         return None if out == (0, 0) else out
 
 
+def exact_quotient(x, d: int):
+    """x / d without a float: an integer x gives an exact interval (or an int when d divides
+    it), a jet is divided in interval arithmetic."""
+    if isinstance(x, int):
+        return x // d if x % d == 0 else iv.mpf(x) / d
+    return x / d
+
+
 def affine(ab, p):
     a0, a1 = ab
     return p * a1 + a0 if a1 else a0
@@ -206,7 +214,7 @@ def pair_terms(S: Shape, theta, num):
             if a == b:
                 if S.count(a, 1) is None:
                     continue
-                count = pa * num(S.count(a, 1)) / 2
+                count = exact_quotient(pa * num(S.count(a, 1)), 2)       # p (p - 1) / 2
             else:
                 count = pa * pb
             qf = dot_form(S, a, b)
@@ -257,7 +265,7 @@ def gradient_and_hessian(S: Shape, theta, num, keep=None, want_gradient=True, wa
                 grad[o] = x * pa / 4 + grad[o]
         if want_hessian:
             for (i, j), ab in F.hessian().items():
-                addh(i, j, num(ab) * pa / 4)
+                addh(i, j, exact_quotient(num(ab) * pa, 4))
     for count, a, b, Af, Bf, qf, P, _ in pair_terms(S, theta, num):
         grads = (Af.gradient(theta, num), Bf.gradient(theta, num), qf.gradient(theta, num))
         firsts = (count * P.fA, count * P.fB, count * P.fq)
