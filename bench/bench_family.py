@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from flint import arb, ctx  # noqa: E402
 
 from certify.kernel import methods  # noqa: E402
+from certify.kernel.cost import UNLIMITED  # noqa: E402
 from certify.kernel.family import method as kfamily  # noqa: E402
 from certify.kernel.format import canonical_bytes  # noqa: E402
 from certify.kernel.verify import verify_bytes  # noqa: E402
@@ -42,12 +43,16 @@ def per_decade(statement) -> dict:
     return dict(out)
 
 
-def report_family(obj, produce=None) -> None:
+def timed_verification(obj) -> tuple:
+    """(bytes, verdict, seconds, statement) of one certificate object."""
     data = canonical_bytes(obj)
     t0 = time.perf_counter()
-    verdict = verify_bytes(data)
-    verify = time.perf_counter() - t0
-    st = methods.read(obj)[1]
+    verdict = verify_bytes(data, budget=UNLIMITED)
+    return data, verdict, time.perf_counter() - t0, methods.read(obj)[1]
+
+
+def report_family(obj, produce=None) -> None:
+    data, verdict, verify, st = timed_verification(obj)
     lo, hi = st.k_range
     print(f"family ({st.q}, k-{st.q}) on k in [{float(lo):.6g}, {float(hi):.6g}]: accepted {verdict.accepted}, "
           f"{len(st.pieces)} pieces, {len(data) / 1e6:.2f} MB"
@@ -58,11 +63,7 @@ def report_family(obj, produce=None) -> None:
 
 
 def report_transition(obj, produce=None) -> None:
-    data = canonical_bytes(obj)
-    t0 = time.perf_counter()
-    verdict = verify_bytes(data)
-    verify = time.perf_counter() - t0
-    st = methods.read(obj)[1]
+    data, verdict, verify, st = timed_verification(obj)
     klo, khi = st.k_star
     with ctx.workprec(200):
         a, b = (arb(x.numerator) / x.denominator for x in (klo, khi))

@@ -31,7 +31,7 @@ from certify.independent import dense, exact, intervals, reader, spectral, verif
 from certify.independent import symmetric as isym
 from certify.independent.pairs import pair
 from certify.kernel.verify import verify_bytes as kernel_verify
-from helpers import CERT_DIR, K6, ROOT, encode, load
+from helpers import CERT_DIR, K6, ROOT, encode, load, put_path
 from oracle.formulas import mp_gradient, mp_loss
 from oracle.numbers import dyadic, frac, to_float_matrix
 
@@ -77,10 +77,7 @@ def sym8():
 
 def edited(obj, path, value):
     out = copy.deepcopy(obj)
-    target = out
-    for key in path[:-1]:
-        target = target[key]
-    target[path[-1]] = value
+    put_path(out, path, value)
     return out
 
 

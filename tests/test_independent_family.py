@@ -15,7 +15,7 @@ from mpmath import iv
 from certify.independent import family, intervals, symmetric, verify_bytes
 from certify.independent.jets import Jet
 from certify.kernel.verify import verify_bytes as kernel_verify
-from helpers import ROOT, encode, run_certify
+from helpers import ROOT, encode, put_path, run_certify
 from oracle.numbers import dyadic, frac
 
 DATA = ROOT / "tests" / "data" / "families"
@@ -150,10 +150,7 @@ def test_huge_radius_is_refused(one):
 ], ids=str)
 def test_malformed_fields_are_errors(one, path, value):
     out = copy.deepcopy(one)
-    target = out
-    for key in path[:-1]:
-        target = target[key]
-    target[path[-1]] = value
+    put_path(out, path, value)
     mine, reference = both(out)
     assert mine.error and not reference.accepted, mine.first_failure()
 
