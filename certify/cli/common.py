@@ -99,7 +99,8 @@ def add_reporting(parser):
 
 
 def add_budget(parser):
-    """--max-seconds, --max-memory: the kernel's per-file verification budget (kernel.cost)."""
+    """--max-seconds, --max-memory: the per-file verification budget (kernel.cost; the
+    independent checker uses the seconds)."""
     parser.add_argument("--max-seconds", type=positive_float("--max-seconds"),
                         default=DEFAULT_BUDGET.seconds, metavar="S",
                         help=f"refuse to check a file whose estimated cost exceeds S seconds, per "

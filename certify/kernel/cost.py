@@ -25,7 +25,6 @@ precision, every claim's test run): see the method modules' `cost` functions.
 from __future__ import annotations
 
 import time
-
 from dataclasses import dataclass, field
 
 GIB = 2 ** 30

@@ -73,11 +73,10 @@ class Certificate:
     def k_text(self) -> str:
         """k, or the k-range of a family or transition rounded inward (every printed k is
         covered by the proof)."""
-        k_range = getattr(self.statement, "k_range", None)
-        if k_range is None:
+        if not self.is_family():
             k = self.field("k")
             return DASH if k is None else str(k)
-        return "..".join(inward_range(*k_range, K_RANGE_DIGITS))
+        return "..".join(inward_range(*self.statement.k_range, K_RANGE_DIGITS))
 
     def is_family(self) -> bool:
         """A family or transition: one statement for every real k of a range."""

@@ -224,7 +224,7 @@ def piece_seconds(piece: Piece, D: int, prec: int) -> float:
 
 def cost(statement) -> Estimate:
     """The estimate of a family or transition statement: a sum over its pieces
-    (piece_seconds); the exact junction tests are cheap (arb, junction_nested)."""
+    (piece_seconds); the junction tests (nested_at_junction, a few arb operations) are negligible."""
     D = len(reduced.parameter_names(structure.sizes(statement.q, 2 * statement.q + 2)))
     prec = statement.header.prec
     seconds = 0.05 + sum(piece_seconds(p, D, prec) for p in statement.pieces)
