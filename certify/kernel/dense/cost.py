@@ -10,8 +10,8 @@ up; N = n d.
   enc / balls    the Hessian enclosure as floats (N^2 float operations and the
                  conversion of the 5 n^2 + 2 n k pair scalars) or as arb balls (N^2 ball
                  operations)
-  fast_pd, fast_krawczyk, fast_index     the fast tests (N^3 BLAS/LAPACK flops)
-  arb_pd, arb_krawczyk, arb_index        the arb tests (N^3 ball multiply-adds at 53 bits)
+  MATRIX_RATES   fast_pd, fast_krawczyk, fast_index: the fast tests (N^3 BLAS/LAPACK flops);
+                 arb_pd, arb_krawczyk, arb_index: the arb tests (N^3 ball multiply-adds at 53 bits)
 """
 from __future__ import annotations
 
@@ -45,34 +45,20 @@ def balls(n: int, d: int, k: int) -> Cost:
     return Cost(1.4e-6 * N * N + 3e-6 * n * n, 200 * N * N)
 
 
-def fast_pd(N: int) -> Cost:
-    return Cost(2.2e-10 * N ** 3 + 5e-8 * N * N, 80 * N * N)
+# matrix tests on N x N matrices: (seconds per N^3, seconds per N^2, bytes per N^2)
+MATRIX_RATES = {"fast_pd": (2.2e-10, 5e-8, 80), "fast_krawczyk": (2.0e-10, 5e-8, 20),
+                "fast_index": (8.0e-10, 1e-7, 120), "arb_pd": (1.0e-8, 2e-6, 300),
+                "arb_krawczyk": (5.5e-9, 2e-6, 260), "arb_index": (1.5e-8, 3e-6, 300)}
 
 
-def fast_krawczyk(N: int) -> Cost:
-    return Cost(2.0e-10 * N ** 3 + 5e-8 * N * N, 20 * N * N)
-
-
-def fast_index(N: int) -> Cost:
-    return Cost(8.0e-10 * N ** 3 + 1e-7 * N * N, 120 * N * N)
-
-
-def arb_pd(N: int) -> Cost:
-    return Cost(1.0e-8 * N ** 3 + 2e-6 * N * N, 300 * N * N)
-
-
-def arb_krawczyk(N: int) -> Cost:
-    return Cost(5.5e-9 * N ** 3 + 2e-6 * N * N, 260 * N * N)
-
-
-def arb_index(N: int) -> Cost:
-    return Cost(1.5e-8 * N ** 3 + 3e-6 * N * N, 300 * N * N)
+def matrix_test(step: str, N: int) -> Cost:
+    """One matrix test of MATRIX_RATES on an N x N matrix."""
+    cubic, square, memory = MATRIX_RATES[step]
+    return Cost(cubic * N ** 3 + square * N * N, memory * N * N)
 
 
 STEPS = {"enc": enc, "balls": balls,
-         "fast_pd": lambda n, d, k: fast_pd(n * d), "fast_krawczyk": lambda n, d, k: fast_krawczyk(n * d),
-         "fast_index": lambda n, d, k: fast_index(n * d), "arb_pd": lambda n, d, k: arb_pd(n * d),
-         "arb_krawczyk": lambda n, d, k: arb_krawczyk(n * d), "arb_index": lambda n, d, k: arb_index(n * d)}
+         **{step: (lambda n, d, k, step=step: matrix_test(step, n * d)) for step in MATRIX_RATES}}
 
 
 def cost(statement) -> Estimate:
@@ -80,13 +66,13 @@ def cost(statement) -> Estimate:
     h = statement.header
     n, d, k, N = h.n, h.d, h.k, h.n * h.d
     saddle = h.kind == "saddle"
-    matrix = "index" if saddle else "hessian"
-    fast = enc(n, d, k) + (fast_index(N) if saddle else fast_pd(N)) + fast_krawczyk(N)
-    arb = balls(n, d, k) + (arb_index(N) if saddle else arb_pd(N)) + arb_krawczyk(N)
-    fallback = {matrix: balls(n, d, k) + (arb_index(N) if saddle else arb_pd(N)),
-                "critical": balls(n, d, k) + arb_krawczyk(N)}
+    claim, test = ("index", "index") if saddle else ("hessian", "pd")
+    fast = enc(n, d, k) + matrix_test(f"fast_{test}", N) + matrix_test("fast_krawczyk", N)
+    arb = balls(n, d, k) + matrix_test(f"arb_{test}", N) + matrix_test("arb_krawczyk", N)
+    fallback = {claim: balls(n, d, k) + matrix_test(f"arb_{test}", N),
+                "critical": balls(n, d, k) + matrix_test("arb_krawczyk", N)}
     if h.covers_extra_dimensions:      # the n x n matrix M of the d > k lemma
-        fast = fast + conversions(n * n) + fast_pd(n)
-        arb = arb + arb_pd(n)
-        fallback["extra_dims"] = arb_pd(n)
+        fast = fast + conversions(n * n) + matrix_test("fast_pd", n)
+        arb = arb + matrix_test("arb_pd", n)
+        fallback["extra_dims"] = matrix_test("arb_pd", n)
     return Estimate(shared(n, d, k, h.prec), fast, arb, fallback)

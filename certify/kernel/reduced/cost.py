@@ -9,7 +9,7 @@ with bench/bench_worst_case.py --calibrate, rounded up.
 from __future__ import annotations
 
 from ..cost import Cost, Estimate
-from ..dense.cost import arb_krawczyk, arb_pd, fast_krawczyk, fast_pd
+from ..dense.cost import matrix_test
 from .blocks import parameter_names, refine
 
 
@@ -26,10 +26,11 @@ def cost(statement) -> Estimate:
     blocks = list(statement.blocks)
     refined, _ = refine(blocks)
     D, Dr = len(parameter_names(blocks)), len(parameter_names(refined))
-    fast = fast_pd(Dr) + fast_krawczyk(D)
-    arb = arb_pd(Dr) + arb_krawczyk(D)
-    fallback = {"hessian": arb_pd(Dr), "critical": arb_krawczyk(D)}
+    fast = matrix_test("fast_pd", Dr) + matrix_test("fast_krawczyk", D)
+    arb = matrix_test("arb_pd", Dr) + matrix_test("arb_krawczyk", D)
+    fallback = {"hessian": matrix_test("arb_pd", Dr), "critical": matrix_test("arb_krawczyk", D)}
     if statement.header.covers_extra_dimensions:
-        fast, arb = fast + fast_pd(len(refined)), arb + arb_pd(len(refined))
-        fallback["extra_dims"] = arb_pd(len(refined))
+        M = len(refined)
+        fast, arb = fast + matrix_test("fast_pd", M), arb + matrix_test("arb_pd", M)
+        fallback["extra_dims"] = matrix_test("arb_pd", M)
     return Estimate(proof(blocks, statement.header.prec), fast, arb, fallback)
